@@ -1,0 +1,55 @@
+"""What every reporting endpoint does before its own work: permits, context, rate-limit charge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reporting import ratelimit
+from reporting.api.exceptions import MissingPermit, RateLimited
+from reporting.api.renderers import FastJSONRenderer
+from reporting.context import ORGANIZATION, Context, resolve_context
+from reporting.principals import Principal
+
+
+class ReportingView(APIView):
+    renderer_classes = [FastJSONRenderer]
+
+    def principal(self, request: Request) -> Principal:
+        principal = request.user
+        assert isinstance(principal, Principal)
+        return principal
+
+    def require(self, request: Request, *permits: str) -> None:
+        principal = self.principal(request)
+        for permit in permits:
+            if not principal.has_permit(permit):
+                raise MissingPermit(permit)
+
+    def context(self, request: Request) -> Context:
+        context = resolve_context(self.principal(request), request.headers)
+        assert context is not None
+        return context
+
+    def optional_context(self, request: Request) -> Context | None:
+        return resolve_context(self.principal(request), request.headers, required=False)
+
+    def charge(self, request: Request, context: Context | None, cost: int) -> None:
+        """Take ``cost`` tokens from the caller's bucket or raise 429; the headers go on every later answer."""
+        community_ids = context.community_ids if context else ()
+        owner = context.owner if context else ORGANIZATION
+        bucket = ratelimit.bucket_name(self.principal(request).key, owner, community_ids)
+        charge = ratelimit.charge(bucket, cost)
+        request.ratelimit_charge = charge  # type: ignore[attr-defined]
+        if not charge.allowed:
+            raise RateLimited(charge)
+
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        charge = getattr(request, "ratelimit_charge", None)
+        if charge is not None:
+            for name, value in charge.headers().items():
+                response[name] = value
+        return super().finalize_response(request, response, *args, **kwargs)

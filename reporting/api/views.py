@@ -1,0 +1,97 @@
+"""Thin HTTP layer of the Reporting API: one view per operation; the work happens in selectors and services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from reporting import permits, selectors
+from reporting.api import schema
+from reporting.api.base import ReportingView
+from reporting.query import errors
+from reporting.query.errors import ErrorTree
+from reporting.query.filters import FieldRef, parse_filter, resolve_field
+from reporting.query.request import (
+    lookup_report,
+    parse_limit,
+    parse_records_query,
+    query_cost,
+    reject_unknown_keys,
+    require_object,
+)
+from reporting.query.values import ValueIssue
+from reporting.reports import all_reports
+
+
+class QueryView(ReportingView):
+    @extend_schema(**schema.QUERY)
+    def post(self, request: Request) -> Response:
+        self.require(request, permits.QUERY)
+        context = self.context(request)
+        body = require_object(request.data)
+        report = lookup_report(body)
+        self.require(request, report.permit)
+        self.charge(request, context, query_cost(report, body.get("filter")))
+        query = parse_records_query(body, report)
+        page = selectors.records_page(community_ids=context.community_ids, query=query)
+        return Response(page.envelope())
+
+
+class MetadataView(ReportingView):
+    @extend_schema(**schema.METADATA)
+    def post(self, request: Request) -> Response:
+        self.require(request, permits.QUERY)
+        context = self.optional_context(request)
+        body = require_object(request.data)
+        principal = self.principal(request)
+        visible = [report for report in all_reports() if principal.has_permit(report.permit)]
+        errors_ = ErrorTree()
+        reject_unknown_keys(body, {"report"}, errors_)
+        errors_.raise_if_any()
+        self.charge(request, context, 1)
+        if body.get("report") is None:
+            reports = [
+                {"report": r.name, "result_type": r.result_type, "permit": r.permit, "cost": r.cost} for r in visible
+            ]
+            return Response({"reports": reports})
+        return Response(selectors.report_metadata(lookup_report(body, visible)))
+
+
+class FieldMetadataView(ReportingView):
+    @extend_schema(**schema.FIELD_METADATA)
+    def post(self, request: Request) -> Response:
+        self.require(request, permits.QUERY)
+        context = self.context(request)
+        body = require_object(request.data)
+        report = lookup_report(body)
+        self.require(request, report.permit)
+        self.charge(request, context, 2)
+        errors_ = ErrorTree()
+        reject_unknown_keys(body, {"report", "field", "filter", "limit"}, errors_)
+        ref = None
+        if "field" not in body:
+            errors_.add(("field",), errors.REQUIRED)
+        else:
+            resolved = resolve_field(report, body["field"], whole_objects=True)
+            if isinstance(resolved, ValueIssue):
+                errors_.add(("field",), resolved.code, **resolved.options)
+            else:
+                ref = resolved
+        node = parse_filter(body.get("filter"), report, errors_)
+        limit = parse_limit(body.get("limit"), errors_)
+        errors_.raise_if_any()
+        assert ref is not None
+        values = selectors.field_values(
+            community_ids=context.community_ids, report=report, ref=ref, filter_node=node, limit=limit
+        )
+        return Response({"report": report.name, "field": ref.name, "type": value_type(ref), "values": values})
+
+
+def value_type(ref: FieldRef) -> str:
+    """The type of the values field metadata lists: array fields list elements, objects their keys."""
+    if ref.key is not None:
+        return "boolean" if ref.kind == "consent" else "dynamic"
+    if ref.field.keyed is not None:
+        return "key"
+    return "integer" if ref.kind == "array" else ref.field.type.value

@@ -1,0 +1,111 @@
+"""The context of reporting-api.md §2: which communities a request covers, from X-Customer or the slug header.
+
+A named community that does not exist and one the caller may not access get the same 403, so the answer never
+tells which communities exist. The context can only narrow what the caller may see.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from reporting.models import Community
+from reporting.principals import Principal
+
+CUSTOMER = "Customer"
+ORGANIZATION = "Organization"
+_IDS = re.compile(r"^(?:id=)?(\d{1,10}(?:_\d{1,10}){0,999})$")
+_ATTRIBUTE = re.compile(r"^(country|slug|name)=(.{1,200})$")
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,100}$")
+_MAX_HEADER = 8192
+
+
+class ContextError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+MISSING = ContextError(470, "Missing X-Customer header")
+FORBIDDEN = ContextError(403, "Access to the requested communities is not allowed")
+
+
+def _invalid(detail: str) -> ContextError:
+    return ContextError(471, f"Invalid X-Customer header: {detail}")
+
+
+@dataclass(frozen=True)
+class Context:
+    community_ids: tuple[int, ...]
+
+    @property
+    def owner(self) -> str:
+        """Rate-limit bucket owner: one community is a Customer, several an Organization."""
+        return CUSTOMER if len(self.community_ids) == 1 else ORGANIZATION
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A parsed X-Customer value: ids, all, or attribute equalities."""
+
+    ids: tuple[int, ...] = ()
+    all: bool = False
+    attributes: tuple[tuple[str, str], ...] = ()
+
+
+def parse_customer_header(value: str) -> Selector:
+    text = value.strip()
+    if not text or len(text) > _MAX_HEADER or "\x00" in text:
+        raise _invalid("empty, too long or not text")
+    if text == "all=all":
+        return Selector(all=True)
+    match = _IDS.match(text)
+    if match:
+        return Selector(ids=tuple(sorted({int(part) for part in match.group(1).split("_")})))
+    attributes = {}
+    for part in text.split(";"):
+        found = _ATTRIBUTE.match(part.strip())
+        if not found or found.group(1) in attributes:
+            raise _invalid("expected ids (235 or id=235_236), all=all, or country=/slug=/name= attributes")
+        attributes[found.group(1)] = found.group(2)
+    return Selector(attributes=tuple(sorted(attributes.items())))
+
+
+def resolve_context(principal: Principal, headers: Mapping[str, str], *, required: bool = True) -> Context | None:
+    """The communities the request covers, all of them accessible to ``principal``; one query at most."""
+    customer = headers.get("X-Customer")
+    slug = headers.get("X-Loyalty-Club-Slug")
+    if customer is None and slug is None:
+        if required:
+            raise MISSING
+        return None
+    if customer is not None:
+        selector = parse_customer_header(customer)
+    else:
+        assert slug is not None
+        if not _SLUG.match(slug):
+            raise FORBIDDEN  # no community can have such a slug
+        selector = Selector(attributes=(("slug", slug),))
+    communities = Community.objects.all()
+    if not principal.all_communities:
+        communities = communities.filter(id__in=principal.community_ids)
+    if selector.ids:
+        found = tuple(sorted(communities.filter(id__in=selector.ids).values_list("id", flat=True)))
+        if found != selector.ids:
+            raise FORBIDDEN
+        return Context(found)
+    if not selector.all:
+        attributes = dict(selector.attributes)
+        # Only these three fixed lookups exist; user text is a value, never a lookup name.
+        if "country" in attributes:
+            communities = communities.filter(country=attributes["country"].upper())
+        if "slug" in attributes:
+            communities = communities.filter(slug=attributes["slug"])
+        if "name" in attributes:
+            communities = communities.filter(name=attributes["name"])
+    found = tuple(sorted(communities.values_list("id", flat=True)))
+    if not found:
+        raise FORBIDDEN
+    return Context(found)

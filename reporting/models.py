@@ -1,0 +1,200 @@
+"""The store of record: tenants, analytical member records, their join/leave history, places and API clients.
+
+Nothing here holds personal data except ``Member.birth_date``, which ingestion.md allows as a private column so
+that the exposed ``age`` bucket can be recomputed daily; it is in no report declaration, export or page.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from reporting import enums
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"Unknown IANA timezone {value!r}")
+
+
+def _in(field: str, values: tuple[str, ...], *, nullable: bool = False) -> models.CheckConstraint:
+    condition = Q(**{f"{field}__in": values})
+    if nullable:
+        condition |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(condition=condition, name=f"%(class)s_{field}_valid")
+
+
+class Community(models.Model):
+    """A loyalty club: the tenant every query is scoped to."""
+
+    id = models.PositiveIntegerField(primary_key=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2")
+    timezone = models.CharField(max_length=64, validators=[validate_timezone], default="UTC")
+    # Lower-cased optin_channel -> optin_platform; wins over the default rule of ingestion.md.
+    optin_platform_overrides = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "communities"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+class Member(models.Model):
+    """The analytical member record of the seed; one row per current member."""
+
+    id = models.BigIntegerField(primary_key=True)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, db_index=False, related_name="+")
+    optin_channel = models.TextField(null=True)
+    optin_subchannel = models.TextField(null=True)
+    optin_platform = models.TextField(choices=enums.choices(enums.OPTIN_PLATFORMS))
+    gender = models.TextField(null=True)
+    age = models.TextField(null=True, choices=enums.choices(enums.AGE_BUCKETS))
+    birth_year_group = models.IntegerField(null=True)
+    birth_date = models.DateField(null=True)  # private: only for the daily age refresh, never exposed
+    subunit_ids = ArrayField(models.BigIntegerField(), default=list)
+    group_ids = ArrayField(models.BigIntegerField(), default=list)
+    favorite_stores = ArrayField(models.BigIntegerField(), default=list)
+    properties = models.JSONField(default=dict)
+    consents = models.JSONField(default=dict)
+    marketing_via_sms = models.BooleanField(default=False)
+    marketing_via_email = models.BooleanField(default=False)
+    marketing_via_push = models.BooleanField(default=False)
+    marketing_via_anything = models.BooleanField(default=False)
+    sms_status = models.TextField(choices=enums.choices(enums.SMS_STATUSES), default="disabled")
+    email_status = models.TextField(choices=enums.choices(enums.EMAIL_STATUSES), default="disabled")
+    push_status = models.TextField(choices=enums.choices(enums.PUSH_STATUSES), default="disabled")
+    push_devices = models.IntegerField(default=0)
+    msisdn_country = models.CharField(max_length=2, null=True)
+    location_country = models.CharField(max_length=2, null=True)
+    city_place_id = models.TextField(null=True)
+    place_id = models.TextField(null=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # Keyset pagination and every per-community scan walk this one.
+            models.Index(fields=["community", "id"], name="member_community_id_idx"),
+            GinIndex(fields=["consents"], name="member_consents_gin", opclasses=["jsonb_path_ops"]),
+            GinIndex(fields=["properties"], name="member_properties_gin", opclasses=["jsonb_path_ops"]),
+            GinIndex(fields=["group_ids"], name="member_group_ids_gin"),
+            GinIndex(fields=["subunit_ids"], name="member_subunit_ids_gin"),
+            GinIndex(fields=["favorite_stores"], name="member_favorite_stores_gin"),
+            models.Index(fields=["community", "created_at"], name="member_community_created_idx"),
+        ]
+        constraints = [
+            _in("optin_platform", enums.OPTIN_PLATFORMS),
+            _in("age", enums.AGE_BUCKETS, nullable=True),
+            _in("sms_status", enums.SMS_STATUSES),
+            _in("email_status", enums.EMAIL_STATUSES),
+            _in("push_status", enums.PUSH_STATUSES),
+            models.CheckConstraint(condition=Q(push_devices__gte=0), name="member_push_devices_gte_0"),
+        ]
+
+
+class MemberTombstone(models.Model):
+    """A deleted member, so that a late, older update cannot bring it back (last write wins)."""
+
+    member_id = models.BigIntegerField(primary_key=True)
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    deleted_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+
+class MemberEvent(models.Model):
+    """A join (``in``) or leave (``out``) with the member's attributes at that time."""
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, db_index=False, related_name="+")
+    member_id = models.BigIntegerField()
+    type = models.TextField(choices=enums.choices(enums.EVENT_TYPES))
+    occurred_at = models.DateTimeField()
+    optin_channel = models.TextField(null=True)
+    optin_subchannel = models.TextField(null=True)
+    optin_platform = models.TextField()
+    gender = models.TextField(null=True)
+    age = models.TextField(null=True)
+    consents = models.JSONField(default=dict)
+
+    class Meta:
+        indexes = [models.Index(fields=["community", "occurred_at"], name="event_community_time_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["member_id", "type", "occurred_at"], name="event_unique_occurrence"),
+            _in("type", enums.EVENT_TYPES),
+        ]
+
+
+class Place(models.Model):
+    """GeoNames country or city; ids as reporting-api.md §10 (alpha-2 for countries, GeoNames id otherwise)."""
+
+    id = models.TextField(primary_key=True)
+    type = models.TextField(choices=enums.choices(enums.PLACE_TYPES))
+    name = models.TextField()
+    country = models.CharField(max_length=2)
+    parent_id = models.TextField(null=True)
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    timezone = models.TextField(null=True)
+    population = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["type", "country"], name="place_type_country_idx"),
+            models.Index(fields=["parent_id"], name="place_parent_idx"),
+            models.Index(OpClass(Lower("name"), name="text_pattern_ops"), name="place_lower_name_idx"),
+        ]
+        constraints = [_in("type", enums.PLACE_TYPES)]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+class ApiClient(models.Model):
+    """A system that calls the Reporting API with a bearer token. Only the token's SHA-256 is stored."""
+
+    name = models.CharField(max_length=200)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_prefix = models.CharField(max_length=12, help_text="First characters of the token, to recognise it")
+    permits = ArrayField(models.TextField(), default=list)
+    all_communities = models.BooleanField(default=False)
+    communities = models.ManyToManyField(Community, blank=True, related_name="+")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_prefix}…)"
+
+
+class CommunityAccess(models.Model):
+    """A dashboard user's access to one community, with a role."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="community_access")
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    role = models.TextField(choices=enums.choices(enums.ROLES), default="marketer")
+
+    class Meta:
+        verbose_name_plural = "community access"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "community"], name="access_unique_user_community"),
+            _in("role", enums.ROLES),
+        ]
+
+
+class RateLimitBucket(models.Model):
+    """Token bucket state when no Redis is configured; charged with one atomic statement."""
+
+    key = models.TextField(primary_key=True)
+    tokens = models.FloatField()
+    updated_at = models.DateTimeField()
+    last_charged = models.BooleanField(default=True)

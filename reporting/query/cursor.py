@@ -1,0 +1,44 @@
+"""Opaque, tamper-proof page cursors bound to one query in one context.
+
+A cursor carries the sort-key values of the last row returned (keyset pagination, never an offset) and a
+fingerprint of the report, filter, aggregation and communities. Django's signing (HMAC over SECRET_KEY) makes
+it tamper-proof; a cursor from another query or context is ``invalid_cursor``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from django.core import signing
+
+_SALT = "reporting.cursor.v1"
+
+
+def fingerprint(*, report: str, filter_raw: Any, aggregate_by: str | None, community_ids: Sequence[int]) -> str:
+    canonical = json.dumps(
+        [report, filter_raw, aggregate_by, sorted(community_ids)], sort_keys=True, separators=(",", ":")
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def encode(*, query_fingerprint: str, keys: Sequence[Any]) -> str:
+    return signing.dumps({"q": query_fingerprint, "k": list(keys)}, salt=_SALT, compress=True)
+
+
+def decode(token: Any, *, query_fingerprint: str, key_count: int) -> list[Any] | None:
+    """The keys of a valid cursor for this query, or None when it is not one."""
+    if not isinstance(token, str) or len(token) > 4096:
+        return None
+    try:
+        payload = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("q") != query_fingerprint:
+        return None
+    keys = payload.get("k")
+    if not isinstance(keys, list) or len(keys) != key_count:
+        return None
+    return keys

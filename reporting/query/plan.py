@@ -1,0 +1,152 @@
+"""SQL statements for a records query: plain rows, or one of the report's aggregations.
+
+Rows come back in a total order (records: the report's ``order_by``; aggregated rows: ``community_id``, then
+``members_count`` descending, then the group values ascending with nulls last), which is what makes keyset
+pagination exact: the next page starts strictly after the last row's sort keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reporting.query.sql import Fragment, all_of, any_of
+from reporting.reports.declarations import Aggregation, FieldType, Report
+
+# Output timestamps as reporting-api.md §1 wants them: UTC, microseconds, "Z".
+_TIMESTAMP_OUTPUT = "to_char(({expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    column: str
+    descending: bool = False
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    """``body`` selects every row of the result (in ``t``); pages add keyset conditions and a limit."""
+
+    body: Fragment
+    columns: tuple[str, ...]
+    column_types: tuple[FieldType, ...]
+    sort_keys: tuple[SortKey, ...]
+
+    def page(self, *, after: Sequence[Any] | None, limit: int) -> Fragment:
+        condition = keyset_condition(self.sort_keys, after) if after is not None else Fragment("TRUE")
+        return (
+            Fragment(f"SELECT * FROM ({self.body.sql}) AS t WHERE ", self.body.params)
+            + condition
+            + Fragment(f" ORDER BY {order_by_sql(self.sort_keys)} LIMIT %s", (limit,))
+        )
+
+    def everything(self) -> Fragment:
+        """All rows in order, for exports that stream the whole result."""
+        return Fragment(
+            f"SELECT * FROM ({self.body.sql}) AS t ORDER BY {order_by_sql(self.sort_keys)}", self.body.params
+        )
+
+
+def scope_fragments(report: Report, community_ids: Sequence[int]) -> tuple[Fragment, Fragment]:
+    ids = list(community_ids)
+    source = report.source
+    return (
+        Fragment(source.from_sql, (ids,) * source.from_sql.count("%s")),
+        Fragment(source.scope_sql, (ids,) * source.scope_sql.count("%s")),
+    )
+
+
+def output_sql(expr: str, field_type: FieldType) -> str:
+    return _TIMESTAMP_OUTPUT.format(expr=expr) if field_type is FieldType.TIMESTAMP else expr
+
+
+def records_plan(report: Report, community_ids: Sequence[int], condition: Fragment) -> Plan:
+    source, scope = scope_fragments(report, community_ids)
+    selected = ", ".join(f'{output_sql(f.sql, f.type)} AS "{f.name}"' for f in report.fields)
+    # Sort keys are also selected raw (prefixed) so that keyset comparisons never touch formatted text.
+    raw_keys = ", ".join(f'{report.field_index[name].sql} AS "_k_{name}"' for name in report.order_by)
+    body = Fragment(f"SELECT {selected}, {raw_keys} FROM ") + source + Fragment(" WHERE ") + all_of([scope, condition])
+    return Plan(
+        body=body,
+        columns=tuple(f.name for f in report.fields),
+        column_types=tuple(f.type for f in report.fields),
+        sort_keys=tuple(SortKey(f"_k_{name}") for name in report.order_by),
+    )
+
+
+def aggregation_plan(
+    report: Report, aggregation: Aggregation, community_ids: Sequence[int], condition: Fragment
+) -> Plan:
+    source, scope = scope_fragments(report, community_ids)
+    lateral = f" {aggregation.lateral}" if aggregation.lateral else ""
+    where = Fragment(f"{lateral} WHERE ") + all_of([scope, condition])
+    community = report.source.community_sql
+    columns = [name for name, _ in aggregation.output_fields]
+    types = [field_type for _, field_type in aggregation.output_fields]
+    if aggregation.every_community:
+        inner = (
+            Fragment(f"SELECT {community} AS community_id, {aggregation.measure_sql} AS members_count FROM ")
+            + source
+            + where
+            + Fragment(" GROUP BY 1")
+        )
+        body = (
+            Fragment("SELECT ctx.id AS community_id, COALESCE(a.members_count, 0) AS members_count")
+            + Fragment(" FROM unnest(%s::bigint[]) AS ctx(id) LEFT JOIN (", (list(community_ids),))
+            + inner
+            + Fragment(") AS a ON a.community_id = ctx.id")
+        )
+    else:
+        selected = [f"{community} AS community_id"] if aggregation.per_community else []
+        selected += [f'{group.sql} AS "{group.name}"' for group in aggregation.groups]
+        selected.append(f"{aggregation.measure_sql} AS members_count")
+        grouped = len(selected) - 1
+        group_by = f" GROUP BY {', '.join(str(i) for i in range(1, grouped + 1))}" if grouped else ""
+        body = Fragment(f"SELECT {', '.join(selected)} FROM ") + source + where + Fragment(group_by)
+    sort_keys = [SortKey("community_id")] if aggregation.per_community else []
+    if aggregation.per_community or aggregation.groups:
+        sort_keys.append(SortKey("members_count", descending=True))
+    sort_keys += [SortKey(group.name, nullable=True) for group in aggregation.groups]
+    return Plan(body=body, columns=tuple(columns), column_types=tuple(types), sort_keys=tuple(sort_keys))
+
+
+def order_by_sql(keys: Sequence[SortKey]) -> str:
+    if not keys:
+        return "1"
+    return ", ".join(f't."{k.column}" {"DESC" if k.descending else "ASC NULLS LAST"}' for k in keys)
+
+
+def keyset_condition(keys: Sequence[SortKey], after: Sequence[Any]) -> Fragment:
+    """Rows strictly after ``after`` in the order of ``keys`` (nulls last on ascending keys)."""
+    if not keys:
+        return Fragment("FALSE")  # a single-row result has no next page
+    if all(not k.descending and not k.nullable for k in keys):
+        # Row comparison so that PostgreSQL walks the (community_id, id) index from the cursor on.
+        columns = ", ".join(f't."{k.column}"' for k in keys)
+        return Fragment(f"({columns}) > ({', '.join(['%s'] * len(keys))})", tuple(after))
+    branches = []
+    for index, key in enumerate(keys):
+        equal_before = [_equal(k, v) for k, v in zip(keys[:index], after[:index], strict=True)]
+        beyond = _beyond(key, after[index])
+        if beyond is not None:
+            branches.append(all_of([*equal_before, beyond]))
+    return any_of(branches)
+
+
+def _equal(key: SortKey, value: Any) -> Fragment:
+    if value is None:
+        return Fragment(f't."{key.column}" IS NULL')
+    return Fragment(f't."{key.column}" = %s', (value,))
+
+
+def _beyond(key: SortKey, value: Any) -> Fragment | None:
+    column = f't."{key.column}"'
+    if value is None:
+        return None  # nothing sorts after null on an ascending, nulls-last key
+    if key.descending:
+        return Fragment(f"{column} < %s", (value,))
+    if key.nullable:
+        return Fragment(f"({column} > %s OR {column} IS NULL)", (value,))
+    return Fragment(f"{column} > %s", (value,))

@@ -1,0 +1,113 @@
+"""Token buckets of reporting-api.md §4, charged atomically across processes.
+
+With ``REDIS_URL`` a Lua script does read-refill-charge in one Redis call; otherwise one PostgreSQL
+statement (INSERT … ON CONFLICT DO UPDATE) does the same under the row lock. A request that finds fewer tokens
+than its cost is refused and charged nothing; ``remaining`` then shows the deficit (negative).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+
+from reporting.conf import reporting_setting
+
+
+@dataclass(frozen=True)
+class Charge:
+    bucket: str
+    cost: int
+    remaining: int
+    allowed: bool
+    retry_after: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "ratelimit-bucket": self.bucket,
+            "ratelimit-remaining": str(self.remaining),
+            "ratelimit-cost": str(self.cost),
+        }
+
+
+def bucket_name(principal_key: str, owner: str, community_ids: tuple[int, ...]) -> str:
+    if owner == "Customer" and len(community_ids) == 1:
+        return f"{principal_key}:Customer:{community_ids[0]}"
+    return f"{principal_key}:Organization"
+
+
+def charge(bucket: str, cost: int) -> Charge:
+    capacity = float(reporting_setting("RATE_LIMIT_CAPACITY"))
+    rate = float(reporting_setting("RATE_LIMIT_REFILL_PER_SECOND"))
+    # A full bucket always admits one request, however costly, so no request is refused forever.
+    effective = min(float(cost), capacity)
+    if settings.REDIS_URL:
+        allowed, tokens = _charge_redis(bucket, capacity, rate, effective)
+    else:
+        allowed, tokens = _charge_database(bucket, capacity, rate, effective)
+    remaining = math.floor(tokens) if allowed else math.floor(tokens - effective)
+    retry_after = 0 if allowed else max(1, math.ceil((effective - tokens) / rate))
+    return Charge(bucket=bucket, cost=cost, remaining=remaining, allowed=allowed, retry_after=retry_after)
+
+
+_DATABASE_SQL = """
+INSERT INTO reporting_ratelimitbucket AS b (key, tokens, updated_at, last_charged)
+VALUES (%(key)s, %(capacity)s - %(cost)s, statement_timestamp(), TRUE)
+ON CONFLICT (key) DO UPDATE SET
+    tokens = LEAST(%(capacity)s, b.tokens + %(rate)s * EXTRACT(EPOCH FROM statement_timestamp() - b.updated_at))
+        - CASE WHEN LEAST(%(capacity)s, b.tokens + %(rate)s * EXTRACT(EPOCH FROM statement_timestamp() - b.updated_at))
+                    >= %(cost)s THEN %(cost)s ELSE 0 END,
+    last_charged = LEAST(%(capacity)s, b.tokens + %(rate)s * EXTRACT(EPOCH FROM statement_timestamp() - b.updated_at))
+        >= %(cost)s,
+    updated_at = statement_timestamp()
+RETURNING tokens, last_charged
+"""
+
+
+def _charge_database(bucket: str, capacity: float, rate: float, cost: float) -> tuple[bool, float]:
+    with connection.cursor() as cursor:
+        cursor.execute(_DATABASE_SQL, {"key": bucket, "capacity": capacity, "rate": rate, "cost": cost})
+        tokens, charged = cursor.fetchone()
+    # When refused, the row holds the tokens available; when charged, what is left after the charge.
+    return bool(charged), float(tokens)
+
+
+_LUA = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then
+  tokens = capacity
+  ts = now
+end
+tokens = math.min(capacity, tokens + math.max(0, now - ts) * rate)
+local allowed = 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
+return {allowed, tostring(tokens)}
+"""
+
+
+@functools.cache
+def _redis_script():  # type: ignore[no-untyped-def]
+    import redis
+
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return client.register_script(_LUA)
+
+
+def _charge_redis(bucket: str, capacity: float, rate: float, cost: float) -> tuple[bool, float]:
+    allowed, tokens = _redis_script()(keys=[f"clubinsight:ratelimit:{bucket}"], args=[capacity, rate, cost])
+    return bool(int(allowed)), float(tokens)

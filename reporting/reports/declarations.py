@@ -1,0 +1,130 @@
+"""The shape of a report declaration.
+
+Each report is declared once (fields, aggregations, permit, cost, source SQL). The declaration drives request
+validation, the metadata endpoints, SQL generation, ordering, export columns and the dashboards' pickers.
+Every SQL text here is a constant written by us; user values only ever reach SQL as parameters.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class FieldType(enum.StrEnum):
+    INTEGER = "integer"
+    STRING = "string"
+    ENUM = "enum"
+    BOOLEAN = "boolean"
+    TIMESTAMP = "timestamp"
+    INTEGER_ARRAY = "array[integer]"
+    OBJECT = "object"
+
+
+class KeyedKind(enum.StrEnum):
+    """How dotted keys of an object field (``consents.x``, ``properties.x``) are typed."""
+
+    BOOLEAN = "boolean"  # every key holds a boolean (consents)
+    DYNAMIC = "dynamic"  # each value has its own JSON type (properties)
+
+
+ORDERABLE = frozenset({FieldType.INTEGER, FieldType.TIMESTAMP})
+
+
+@dataclass(frozen=True)
+class Field:
+    """A report field. ``sql`` is an expression over the source alias ``m``."""
+
+    name: str
+    type: FieldType
+    sql: str
+    description: str
+    filterable: bool = True
+    values: tuple[str, ...] | None = None
+    keyed: KeyedKind | None = None
+    nullable: bool = True
+
+    @property
+    def comparable(self) -> bool:
+        return self.type in ORDERABLE
+
+
+@dataclass(frozen=True)
+class GroupKey:
+    """One grouped column of an aggregation: its output name, SQL expression and type."""
+
+    name: str
+    sql: str
+    type: FieldType
+    values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Aggregation:
+    """An aggregation of a records report.
+
+    ``per_community`` adds ``community_id`` as the first output column. ``lateral`` is a constant
+    ``CROSS JOIN LATERAL`` clause that unnests a member into several groups (consents, interests).
+    ``every_community`` makes the aggregation return one row per community in context, zero included.
+    """
+
+    name: str
+    description: str
+    groups: tuple[GroupKey, ...] = ()
+    per_community: bool = True
+    lateral: str = ""
+    every_community: bool = False
+    measure_sql: str = "count(*)"
+
+    @property
+    def output_fields(self) -> list[tuple[str, FieldType]]:
+        fields: list[tuple[str, FieldType]] = [("community_id", FieldType.INTEGER)] if self.per_community else []
+        fields += [(group.name, group.type) for group in self.groups]
+        fields.append(("members_count", FieldType.INTEGER))
+        return fields
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a report's rows come from.
+
+    ``from_sql`` is a FROM item aliased ``m``; ``scope_sql`` restricts it to the context. Each ``%s`` in either
+    is bound to the context's community ids (one bigint[] parameter per placeholder).
+    """
+
+    from_sql: str
+    scope_sql: str
+    community_sql: str = "m.community_id"
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str
+    result_type: str
+    permit: str
+    cost: int
+    description: str
+    source: Source
+    fields: tuple[Field, ...]
+    order_by: tuple[str, ...]
+    aggregations: tuple[Aggregation, ...] = ()
+    intervals: tuple[str, ...] = ()
+    field_index: dict[str, Field] = field(init=False, repr=False, compare=False)
+    aggregation_index: dict[str, Aggregation] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field_index", {f.name: f for f in self.fields})
+        object.__setattr__(self, "aggregation_index", {a.name: a for a in self.aggregations})
+        unknown = [name for name in self.order_by if name not in self.field_index]
+        if unknown:
+            raise ValueError(f"{self.name}: order_by names unknown fields {unknown}")
+
+    def get_field(self, name: str) -> Field | None:
+        return self.field_index.get(name)
+
+    def get_aggregation(self, name: str) -> Aggregation | None:
+        return self.aggregation_index.get(name)
+
+    @property
+    def filterable_fields(self) -> list[Field]:
+        return [f for f in self.fields if f.filterable]

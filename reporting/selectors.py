@@ -1,0 +1,167 @@
+"""Reads. The API, the dashboards and the exports all get their numbers from here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from django.db import connection
+
+from reporting.query import cursor as cursors
+from reporting.query import errors
+from reporting.query.compiler import compile_filter
+from reporting.query.errors import invalid
+from reporting.query.filters import FieldRef, Node, allowed_ops
+from reporting.query.plan import Plan, aggregation_plan, output_sql, records_plan, scope_fragments
+from reporting.query.request import RecordsQuery
+from reporting.query.sql import Fragment, all_of
+from reporting.reports.declarations import FieldType, Report
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[dict[str, Any]]
+    next_page_info: str | None
+
+    def envelope(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "pagination": {"next_page_info": self.next_page_info},
+            "result_type": "records",
+        }
+
+
+def query_plan(*, community_ids: Sequence[int], query: RecordsQuery) -> Plan:
+    """The SQL plan of a records query in a context (exports stream ``plan.everything()``)."""
+    condition = compile_filter(query.filter)
+    if query.aggregation is not None:
+        return aggregation_plan(query.report, query.aggregation, community_ids, condition)
+    return records_plan(query.report, community_ids, condition)
+
+
+def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
+    """One page of a records query; the cursor must come from the same query in the same context."""
+    plan = query_plan(community_ids=community_ids, query=query)
+    query_fingerprint = cursors.fingerprint(
+        report=query.report.name,
+        filter_raw=query.filter_raw,
+        aggregate_by=query.aggregation.name if query.aggregation else None,
+        community_ids=community_ids,
+    )
+    after = None
+    if query.cursor is not None:
+        after = cursors.decode(query.cursor, query_fingerprint=query_fingerprint, key_count=len(plan.sort_keys))
+        if after is None:
+            raise invalid((query.cursor_path,), errors.INVALID_CURSOR)
+    rows = fetch_rows(plan.page(after=after, limit=query.limit + 1))
+    has_more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    next_page_info = None
+    if has_more and plan.sort_keys:
+        last = rows[-1]
+        next_page_info = cursors.encode(
+            query_fingerprint=query_fingerprint, keys=[last[key.column] for key in plan.sort_keys]
+        )
+    return Page(records=shape_rows(plan, rows), next_page_info=next_page_info)
+
+
+def fetch_rows(statement: Fragment) -> list[dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def shape_rows(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Only the declared columns, objects decoded (Django hands jsonb over as text)."""
+    objects = [name for name, kind in zip(plan.columns, plan.column_types, strict=True) if kind is FieldType.OBJECT]
+    shaped = []
+    for row in rows:
+        record = {name: row[name] for name in plan.columns}
+        for name in objects:
+            if isinstance(record[name], str | bytes):
+                record[name] = orjson.loads(record[name])
+        shaped.append(record)
+    return shaped
+
+
+def report_metadata(report: Report) -> dict[str, Any]:
+    fields = []
+    for field in report.fields:
+        entry: dict[str, Any] = {
+            "name": field.name,
+            "type": field.type.value,
+            "filterable": field.filterable,
+            "readonly": True,
+            "description": field.description,
+        }
+        if field.values is not None:
+            entry["values"] = list(field.values)
+        if field.keyed is not None:
+            entry["keys_filterable"] = f"{field.name}.<key>"
+            entry["key_type"] = "boolean" if field.keyed.value == "boolean" else "dynamic"
+        if field.filterable or field.keyed is not None:
+            entry["filter_operations"] = allowed_ops(FieldRef(field, "k" if field.keyed else None))
+        fields.append(entry)
+    metadata: dict[str, Any] = {
+        "report": report.name,
+        "result_type": report.result_type,
+        "permit": report.permit,
+        "cost": report.cost,
+        "description": report.description,
+        "fields": fields,
+        "aggregations": [
+            {
+                "name": aggregation.name,
+                "description": aggregation.description,
+                "fields": [{"name": name, "type": kind.value} for name, kind in aggregation.output_fields],
+            }
+            for aggregation in report.aggregations
+        ],
+        "filter_operations": ["and", "or", "equal", "not_equal", "greater_than", "greater_or_equal_to",
+                              "less_than", "less_or_equal_to", "in", "not_in"],
+    }  # fmt: skip
+    if report.intervals:
+        metadata["intervals"] = list(report.intervals)
+    return metadata
+
+
+def field_values(
+    *, community_ids: Sequence[int], report: Report, ref: FieldRef, filter_node: Node | None, limit: int
+) -> list[dict[str, Any]]:
+    """Values of a field present in the context (after the filter), most frequent first, nulls last on ties.
+
+    Array fields and array-valued properties count a member once per element; ``consents`` and ``properties``
+    named without a key list their keys.
+    """
+    source, scope = scope_fragments(report, community_ids)
+    expr = ref.field.sql
+    if ref.key is not None:
+        # One row per distinct element of an array value, else the value itself (null when missing).
+        values = Fragment(
+            f" CROSS JOIN LATERAL (SELECT DISTINCT e.value FROM jsonb_array_elements(CASE jsonb_typeof({expr} -> %s)"
+            f" WHEN 'array' THEN {expr} -> %s ELSE jsonb_build_array({expr} -> %s) END) AS e(value)) AS v(value)",
+            (ref.key, ref.key, ref.key),
+        )
+    elif ref.field.type is FieldType.INTEGER_ARRAY:
+        values = Fragment(f" CROSS JOIN LATERAL (SELECT DISTINCT e.value FROM unnest({expr}) AS e(value)) AS v(value)")
+    elif ref.field.type is FieldType.OBJECT:
+        values = Fragment(f" CROSS JOIN LATERAL jsonb_object_keys({expr}) AS v(value)")
+    else:
+        values = Fragment(f" CROSS JOIN LATERAL (SELECT {output_sql(expr, ref.field.type)}) AS v(value)")
+    statement = (
+        Fragment("SELECT v.value AS value, count(*) AS members_count FROM ")
+        + source
+        + values
+        + Fragment(" WHERE ")
+        + all_of([scope, compile_filter(filter_node)])
+        + Fragment(" GROUP BY 1 ORDER BY 2 DESC, 1 ASC NULLS LAST LIMIT %s", (limit,))
+    )
+    rows = fetch_rows(statement)
+    if ref.key is not None:
+        for row in rows:
+            if isinstance(row["value"], str):
+                row["value"] = orjson.loads(row["value"])
+    return [{"value": row["value"], "members_count": row["members_count"]} for row in rows]

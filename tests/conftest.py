@@ -1,0 +1,156 @@
+"""Shared fixtures: communities, API clients with tokens, a JSON client, and member rows inserted directly.
+
+Members inserted here bypass ingestion on purpose: the query-engine tests need exact control over every
+column, and they check the engine against plain SQL / Python over these same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from reporting import permits
+from reporting.models import Community, Member
+from reporting.services import api_client_create
+
+UTC = dt.UTC
+
+
+@pytest.fixture
+def communities(db: Any) -> dict[int, Community]:
+    rows = [
+        Community(id=235, slug="oslo-city", name="Oslo City", country="NO", timezone="Europe/Oslo"),
+        Community(id=236, slug="bergen-sentrum", name="Bergen Sentrum", country="NO", timezone="Europe/Oslo"),
+        Community(id=240, slug="stockholm-city", name="Stockholm City", country="SE", timezone="Europe/Stockholm"),
+    ]
+    Community.objects.bulk_create(rows)
+    return {c.id: c for c in rows}
+
+
+@pytest.fixture
+def make_token(communities: dict[int, Community]) -> Callable[..., str]:
+    def make(*, permit_list: Iterable[str] | None = None, community_ids: Iterable[int] | None = (235, 236)) -> str:
+        granted = list(permits.ALL) if permit_list is None else list(permit_list)
+        _, token = api_client_create(
+            name="test client",
+            permits=granted,
+            community_ids=None if community_ids is None else list(community_ids),
+        )
+        return token
+
+    return make
+
+
+class ApiClient:
+    """Posts JSON with a token and an X-Customer header; returns (status, body, response)."""
+
+    def __init__(self, client: Client, token: str | None, customer: str | None):
+        self.client = client
+        self.token = token
+        self.customer = customer
+
+    def headers(self, **extra: str) -> dict[str, str]:
+        headers = {}
+        if self.token is not None:
+            headers["Authorization"] = f"Bearer {self.token}"
+        if self.customer is not None:
+            headers["X-Customer"] = self.customer
+        headers.update(extra)
+        return headers
+
+    def post(self, path: str, body: Any, **headers: str) -> tuple[int, Any, Any]:
+        data = body if isinstance(body, bytes | str) else json.dumps(body)
+        response = self.client.post(path, data=data, content_type="application/json", headers=self.headers(**headers))
+        return response.status_code, _json(response), response
+
+    def get(self, path: str, **headers: str) -> tuple[int, Any, Any]:
+        response = self.client.get(path, headers=self.headers(**headers))
+        return response.status_code, _json(response), response
+
+    def delete(self, path: str, **headers: str) -> tuple[int, Any, Any]:
+        response = self.client.delete(path, headers=self.headers(**headers))
+        return response.status_code, _json(response), response
+
+    def query(self, body: dict[str, Any], **headers: str) -> tuple[int, Any, Any]:
+        return self.post("/v1/reporting/query", body, **headers)
+
+    def walk(self, body: dict[str, Any], **headers: str) -> list[dict[str, Any]]:
+        """Every record of a query, following next_page_info to the end."""
+        records: list[dict[str, Any]] = []
+        cursor = None
+        for _ in range(100_000):
+            status, payload, _ = self.query({**body, "next_page_info": cursor}, **headers)
+            assert status == 200, payload
+            records.extend(payload["records"])
+            cursor = payload["pagination"]["next_page_info"]
+            if cursor is None:
+                return records
+        raise AssertionError("pagination did not end")
+
+
+def _json(response: Any) -> Any:
+    content_type = response.get("Content-Type", "")
+    if "json" in content_type and getattr(response, "content", b""):
+        return json.loads(response.content)
+    return None
+
+
+@pytest.fixture
+def api(client: Client, make_token: Callable[..., str]) -> ApiClient:
+    """A client holding every permit for communities 235 and 236, context 235_236."""
+    return ApiClient(client, make_token(), "235_236")
+
+
+@pytest.fixture
+def api_for(client: Client, make_token: Callable[..., str]) -> Callable[..., ApiClient]:
+    def build(customer: str | None = "235_236", **token_options: Any) -> ApiClient:
+        return ApiClient(client, make_token(**token_options), customer)
+
+    return build
+
+
+MEMBER_DEFAULTS: dict[str, Any] = {
+    "optin_channel": None,
+    "optin_subchannel": None,
+    "optin_platform": "other",
+    "gender": None,
+    "age": None,
+    "birth_year_group": None,
+    "subunit_ids": [],
+    "group_ids": [],
+    "favorite_stores": [],
+    "properties": {},
+    "consents": {},
+    "marketing_via_sms": False,
+    "marketing_via_email": False,
+    "marketing_via_push": False,
+    "marketing_via_anything": False,
+    "sms_status": "disabled",
+    "email_status": "disabled",
+    "push_status": "disabled",
+    "push_devices": 0,
+    "msisdn_country": None,
+    "location_country": None,
+    "city_place_id": None,
+    "place_id": None,
+}
+
+
+@pytest.fixture
+def insert_members(communities: dict[int, Community]) -> Callable[[Iterable[dict[str, Any]]], list[Member]]:
+    def insert(rows: Iterable[dict[str, Any]]) -> list[Member]:
+        members = []
+        for row in rows:
+            values = {**MEMBER_DEFAULTS, **row}
+            values.setdefault("created_at", dt.datetime(2024, 1, 1, tzinfo=UTC))
+            values.setdefault("updated_at", values["created_at"])
+            values["community_id"] = values.pop("community_id", 235)
+            members.append(Member(**values))
+        return Member.objects.bulk_create(members)
+
+    return insert
