@@ -1,0 +1,28 @@
+"""The benchmark's data set: `seed_demo` at the requested size, reused across runs when it already matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.management import call_command
+from django.db import connection
+
+
+@dataclass
+class BenchEnv:
+    members: int
+    reseed: bool = False
+    _seeded: bool = field(default=False, init=False)
+
+    def ensure_seeded(self) -> None:
+        """Make the benchmark database hold exactly the seeded demo data set of ``members`` members."""
+        if self._seeded:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM reporting_member")
+            (present,) = cursor.fetchone()
+        if self.reseed or abs(present - self.members) > self.members * 0.2:
+            call_command("seed_demo", members=self.members, reset=True)
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE reporting_member")
+        self._seeded = True

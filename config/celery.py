@@ -1,0 +1,13 @@
+"""The Celery app: `celery -A config worker` / `celery -A config beat`. Tasks live in reporting/tasks.py."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("clubinsight")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
