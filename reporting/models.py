@@ -198,3 +198,6 @@ class RateLimitBucket(models.Model):
     tokens = models.FloatField()
     updated_at = models.DateTimeField()
     last_charged = models.BooleanField(default=True)
+
+
+from reporting.models_exports import *  # noqa: E402,F403 - export models live in their own module

@@ -1,0 +1,1 @@
+"""Export jobs (filled in by the exports work)."""
