@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
+
+from reporting.api.docs_views import RedocDocsView, SwaggerDocsView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,7 +11,7 @@ urlpatterns = [
     path("v1/geo/", include("reporting.api.geo_urls")),
     path("exports/", include("dashboards.exports.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("api/docs/", SwaggerDocsView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="redoc"),
     path("", include("dashboards.urls")),
 ]

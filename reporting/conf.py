@@ -9,6 +9,7 @@ from django.conf import settings
 DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_CAPACITY": 600,
     "RATE_LIMIT_REFILL_PER_SECOND": 10.0,
+    "RATE_LIMIT_NAMESPACE": "clubinsight",
     "MAX_BODY_BYTES": 1024 * 1024,
     "INGEST_MAX_BODY_BYTES": 32 * 1024 * 1024,
     "INGEST_MAX_MEMBERS": 10_000,

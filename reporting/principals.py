@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import Q
@@ -64,7 +65,7 @@ def client_principal(token_hash: str) -> Principal | None:
     )
 
 
-def user_principal(user) -> Principal:  # type: ignore[no-untyped-def]
+def user_principal(user: Any) -> Principal:
     """A dashboard user's principal: superusers see every club, others their CommunityAccess rows."""
     if user.is_superuser:
         all_permits = frozenset(permits.ALL)

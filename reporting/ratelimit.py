@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -101,7 +102,7 @@ return {allowed, tostring(tokens)}
 
 
 @functools.cache
-def _redis_script():  # type: ignore[no-untyped-def]
+def _redis_script() -> Any:
     import redis
 
     client = redis.Redis.from_url(settings.REDIS_URL)
@@ -109,5 +110,6 @@ def _redis_script():  # type: ignore[no-untyped-def]
 
 
 def _charge_redis(bucket: str, capacity: float, rate: float, cost: float) -> tuple[bool, float]:
-    allowed, tokens = _redis_script()(keys=[f"clubinsight:ratelimit:{bucket}"], args=[capacity, rate, cost])
+    namespace = reporting_setting("RATE_LIMIT_NAMESPACE")
+    allowed, tokens = _redis_script()(keys=[f"{namespace}:ratelimit:{bucket}"], args=[capacity, rate, cost])
     return bool(int(allowed)), float(tokens)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,6 +20,12 @@ from reporting.models import Community, Member
 from reporting.services import api_client_create
 
 UTC = dt.UTC
+
+
+@pytest.fixture(autouse=True)
+def isolated_rate_limits(settings: Any) -> None:
+    """Redis buckets outlive a test's rolled-back transaction: give every test its own key namespace."""
+    settings.REPORTING = {**settings.REPORTING, "RATE_LIMIT_NAMESPACE": f"test-{uuid.uuid4().hex}"}
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ class StrictJSONParser(BaseParser):
     # who forgot the header should get the same answer as one who sent it.
     media_type = "*/*"
 
-    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         raw = stream.read() if stream is not None else b""
         if not raw.strip():
             return {}
