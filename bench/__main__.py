@@ -22,10 +22,20 @@ def _bench_database_url() -> str:
     if base:
         head, _, tail = base.rpartition("/")
         name, sep, query = tail.partition("?")
+        _create_database(f"{head}/postgres{sep}{query}", f"{name}_bench")
         return f"{head}/{name}_bench{sep}{query}"
     from config.embedded_postgres import database_url
 
     return database_url(Path(__file__).resolve().parent.parent / "var", "clubinsight_bench")
+
+
+def _create_database(admin_url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def main() -> int:
