@@ -134,15 +134,33 @@ def field_values(
     """Values of a field present in the context (after the filter), most frequent first, nulls last on ties.
 
     Array fields and array-valued properties count a member once per element; ``consents`` and ``properties``
-    named without a key list their keys.
+    named without a key list their keys. A missing key, a JSON null (and for ``consents.<key>`` any non-boolean)
+    is the value null, exactly the members ``equal null`` matches.
     """
     source, scope = scope_fragments(report, community_ids)
     expr = ref.field.sql
-    if ref.key is not None:
-        # One row per distinct element of an array value, else the value itself (null when missing).
+    text_values = ref.key is None and ref.field.type in (
+        FieldType.STRING,
+        FieldType.ENUM,
+        FieldType.TIMESTAMP,
+        FieldType.OBJECT,
+    )
+    # Ties by code point, whatever the database's collation (as aggregated rows are ordered).
+    tie_order = 'v.value COLLATE "C"' if text_values else "1"
+    if ref.kind == "consent":
+        # A consent is a boolean; anything else under the key is "no such consent", as ``equal null`` has it.
         values = Fragment(
-            f" CROSS JOIN LATERAL (SELECT DISTINCT e.value FROM jsonb_array_elements(CASE jsonb_typeof({expr} -> %s)"
-            f" WHEN 'array' THEN {expr} -> %s ELSE jsonb_build_array({expr} -> %s) END) AS e(value)) AS v(value)",
+            f" CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof({expr} -> %s) = 'boolean' THEN {expr} -> %s END)"
+            " AS v(value)",
+            (ref.key, ref.key),
+        )
+    elif ref.key is not None:
+        # One row per distinct element of an array value, else the value itself; a missing key and a JSON null
+        # are both SQL NULL, so that they form one group that sorts last (as ``equal null`` matches both).
+        values = Fragment(
+            f" CROSS JOIN LATERAL (SELECT DISTINCT NULLIF(e.value, 'null'::jsonb) FROM jsonb_array_elements("
+            f"CASE jsonb_typeof({expr} -> %s) WHEN 'array' THEN {expr} -> %s"
+            f" ELSE jsonb_build_array({expr} -> %s) END) AS e(value)) AS v(value)",
             (ref.key, ref.key, ref.key),
         )
     elif ref.field.type is FieldType.INTEGER_ARRAY:
@@ -157,7 +175,7 @@ def field_values(
         + values
         + Fragment(" WHERE ")
         + all_of([scope, compile_filter(filter_node)])
-        + Fragment(" GROUP BY 1 ORDER BY 2 DESC, 1 ASC NULLS LAST LIMIT %s", (limit,))
+        + Fragment(f" GROUP BY 1 ORDER BY 2 DESC, {tie_order} ASC NULLS LAST LIMIT %s", (limit,))
     )
     rows = fetch_rows(statement)
     if ref.key is not None:

@@ -23,6 +23,8 @@ _CASTS = {
     FieldType.TIMESTAMP: "timestamptz",
 }
 _SYMBOLS = {"greater_than": ">", "greater_or_equal_to": ">=", "less_than": "<", "less_or_equal_to": "<="}
+# Every placeholder is parenthesised before its cast: bound client-side, -9223372036854775808::bigint would
+# read as -(9223372036854775808::bigint) and overflow.
 
 
 def compile_filter(node: Node | None) -> Fragment:
@@ -44,20 +46,20 @@ def _scalar(cond: Condition) -> Fragment:
     expr, cast = field.sql, _CASTS[field.type]
     is_null = Fragment(f"{expr} IS NULL")
     if cond.op == "equal":
-        return is_null if cond.value is None else Fragment(f"{expr} = %s::{cast}", (cond.value,))
+        return is_null if cond.value is None else Fragment(f"{expr} = (%s)::{cast}", (cond.value,))
     if cond.op == "not_equal":
         if cond.value is None:
             return Fragment(f"{expr} IS NOT NULL")
-        differs = Fragment(f"{expr} <> %s::{cast}", (cond.value,))
+        differs = Fragment(f"{expr} <> (%s)::{cast}", (cond.value,))
         return any_of([differs, is_null]) if field.nullable else differs
     if cond.op in COMPARISON_OPS:
-        return Fragment(f"{expr} {_SYMBOLS[cond.op]} %s::{cast}", (cond.value,))
+        return Fragment(f"{expr} {_SYMBOLS[cond.op]} (%s)::{cast}", (cond.value,))
     values, has_null = _split(cond.value)
     if cond.op == "in":
-        parts = [Fragment(f"{expr} = ANY(%s::{cast}[])", (values,))] if values else []
+        parts = [Fragment(f"{expr} = ANY((%s)::{cast}[])", (values,))] if values else []
         return any_of(parts + ([is_null] if has_null else []))
     # not_in: none of the values, and rows where the field is null unless null is one of them
-    parts = [Fragment(f"{expr} <> ALL(%s::{cast}[])", (values,))] if values else []
+    parts = [Fragment(f"{expr} <> ALL((%s)::{cast}[])", (values,))] if values else []
     if has_null:
         return all_of([Fragment(f"{expr} IS NOT NULL"), *parts])
     return any_of([*parts, is_null]) if field.nullable else all_of(parts)
@@ -70,10 +72,10 @@ def _array(cond: Condition) -> Fragment:
         if cond.value is None:
             match = Fragment(f"{expr} IS NULL")
         else:
-            match = Fragment(f"{expr} @> %s::bigint[]", ([cond.value],))
+            match = Fragment(f"{expr} @> (%s)::bigint[]", ([cond.value],))
         return match if cond.op == "equal" else negate(match)
     values, has_null = _split(cond.value)
-    parts = [Fragment(f"{expr} && %s::bigint[]", (values,))] if values else []
+    parts = [Fragment(f"{expr} && (%s)::bigint[]", (values,))] if values else []
     match = any_of(parts + ([Fragment(f"{expr} IS NULL")] if has_null else []))
     return match if cond.op == "in" else negate(match)
 
@@ -96,7 +98,7 @@ def _keyed(matcher: Callable[[str, str, Any], Fragment]) -> Callable[[Condition]
 def _consent_matcher(expr: str, key: str, value: Any) -> Fragment:
     if value is None:
         return Fragment(f"jsonb_typeof({expr} -> %s) IS DISTINCT FROM 'boolean'", (key,))
-    return Fragment(f"{expr} @> %s::jsonb", (json.dumps({key: value}),))
+    return Fragment(f"{expr} @> (%s)::jsonb", (json.dumps({key: value}),))
 
 
 def _property_matcher(expr: str, key: str, value: Any) -> Fragment:
@@ -104,7 +106,7 @@ def _property_matcher(expr: str, key: str, value: Any) -> Fragment:
         return Fragment(f"COALESCE(jsonb_typeof({expr} -> %s), 'null') = 'null'", (key,))
     # Equal to a scalar, or an array holding it; both forms can use the jsonb_path_ops index.
     return Fragment(
-        f"({expr} @> %s::jsonb OR {expr} @> %s::jsonb)",
+        f"({expr} @> (%s)::jsonb OR {expr} @> (%s)::jsonb)",
         (json.dumps({key: value}), json.dumps({key: [value]})),
     )
 
@@ -113,10 +115,11 @@ def _property_comparison(expr: str, key: str, op: str, value: Any) -> Fragment:
     symbol = _SYMBOLS[op]
     if isinstance(value, int | float):
         return Fragment(
-            f"(CASE WHEN jsonb_typeof({expr} -> %s) = 'number' THEN ({expr} -> %s)::numeric END) {symbol} %s::numeric",
+            f"(CASE WHEN jsonb_typeof({expr} -> %s) = 'number' THEN ({expr} -> %s)::numeric END)"
+            f" {symbol} (%s)::numeric",
             (key, key, value),
         )
-    return Fragment(f"reporting_try_timestamptz({expr} ->> %s) {symbol} %s::timestamptz", (key, value))
+    return Fragment(f"reporting_try_timestamptz({expr} ->> %s) {symbol} (%s)::timestamptz", (key, value))
 
 
 _COMPILERS: dict[str, Callable[[Condition], Fragment]] = {

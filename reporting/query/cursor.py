@@ -30,11 +30,12 @@ def encode(*, query_fingerprint: str, keys: Sequence[Any]) -> str:
 
 def decode(token: Any, *, query_fingerprint: str, key_count: int) -> list[Any] | None:
     """The keys of a valid cursor for this query, or None when it is not one."""
-    if not isinstance(token, str) or len(token) > 4096:
+    # Cursors we issue are URL-safe ASCII; anything else (a lone surrogate would crash the HMAC) is not one.
+    if not isinstance(token, str) or len(token) > 4096 or not token.isascii():
         return None
     try:
         payload = signing.loads(token, salt=_SALT)
-    except signing.BadSignature:
+    except (signing.BadSignature, ValueError):
         return None
     if not isinstance(payload, dict) or payload.get("q") != query_fingerprint:
         return None

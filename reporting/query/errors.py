@@ -37,7 +37,7 @@ class ErrorTree:
         if not path:
             path = ("non_field_errors",)
         node = self.details
-        *parents, leaf = [str(part) for part in path]
+        *parents, leaf = [_printable_key(part) for part in path]
         for part in parents:
             child = node.setdefault(part, {})
             if isinstance(child, list):  # an error on a parent already: keep both under the parent's key
@@ -56,6 +56,12 @@ class ErrorTree:
     def raise_if_any(self) -> None:
         if self.details:
             raise InvalidParameters(self.details)
+
+
+def _printable_key(part: str | int) -> str:
+    """A body key as a details key. A key with a lone surrogate (JSON allows ``"\\ud800"``) cannot be written
+    as UTF-8, so the answer names it with U+FFFD in that place instead of failing to render."""
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in str(part))
 
 
 def invalid(path: Path, code: str, **options: Any) -> InvalidParameters:

@@ -137,7 +137,10 @@ class _Parser:
         if "type" not in raw:
             self.errors.add((*path, "type"), errors.REQUIRED)
             return None
-        if not isinstance(kind, str) or kind not in ALL_OPS:
+        if not isinstance(kind, str):
+            self.errors.add((*path, "type"), errors.INVALID_TYPE, expected="string")
+            return None
+        if kind not in ALL_OPS:
             self.errors.add((*path, "type"), errors.INVALID_VALUE, allowed=list(ALL_OPS))
             return None
         if kind in LOGICAL_OPS:

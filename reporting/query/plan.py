@@ -7,7 +7,7 @@ pagination exact: the next page starts strictly after the last row's sort keys.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,9 +20,18 @@ _TIMESTAMP_OUTPUT = "to_char(({expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:M
 
 @dataclass(frozen=True)
 class SortKey:
+    """A column of the result's total order. ``text`` keys sort by code point (``COLLATE "C"``)."""
+
     column: str
     descending: bool = False
     nullable: bool = False
+    text: bool = False
+
+    @property
+    def sql(self) -> str:
+        # The database's default collation is a deployment detail (C here, en_US elsewhere); the order of
+        # group values is part of the API, so it must not change with it.
+        return f't."{self.column}" COLLATE "C"' if self.text else f't."{self.column}"'
 
 
 @dataclass(frozen=True)
@@ -33,13 +42,44 @@ class Plan:
     columns: tuple[str, ...]
     column_types: tuple[FieldType, ...]
     sort_keys: tuple[SortKey, ...]
+    # Records plans sorted by community first can rebuild their body for a subset of the communities.
+    body_for: Callable[[Sequence[int]], Fragment] | None = None
+    community_ids: tuple[int, ...] = ()
 
     def page(self, *, after: Sequence[Any] | None, limit: int) -> Fragment:
+        if after is not None and self.body_for is not None:
+            return self._split_page(after, limit)
         condition = keyset_condition(self.sort_keys, after) if after is not None else Fragment("TRUE")
+        return self._ordered(self.body, condition, limit)
+
+    def _ordered(self, body: Fragment, condition: Fragment, limit: int) -> Fragment:
         return (
-            Fragment(f"SELECT * FROM ({self.body.sql}) AS t WHERE ", self.body.params)
+            Fragment(f"SELECT * FROM ({body.sql}) AS t WHERE ", body.params)
             + condition
             + Fragment(f" ORDER BY {order_by_sql(self.sort_keys)} LIMIT %s", (limit,))
+        )
+
+    def _split_page(self, after: Sequence[Any], limit: int) -> Fragment:
+        """The rest of the cursor's community, then the later communities from their start.
+
+        One index range per branch: ``(community_id, id) > (c, i)`` together with ``community_id = ANY(…)``
+        makes PostgreSQL walk every earlier entry of the index (a deep page cost 100x the first); split like
+        this, page 5,000 costs what page 1 does.
+        """
+        assert self.body_for is not None
+        community, rest = after[0], after[1:]
+        head_condition = keyset_condition(self.sort_keys[1:], rest) if rest else Fragment("FALSE")
+        branches = [self._ordered(self.body_for([community]), head_condition, limit)]
+        later = [cid for cid in self.community_ids if cid > community]
+        if later:
+            branches.append(self._ordered(self.body_for(later), Fragment("TRUE"), limit))
+        union = Fragment("(") + branches[0] + Fragment(")")
+        if len(branches) > 1:
+            union = union + Fragment(" UNION ALL (") + branches[1] + Fragment(")")
+        return (
+            Fragment("SELECT * FROM (")
+            + union
+            + Fragment(f") AS t ORDER BY {order_by_sql(self.sort_keys)} LIMIT %s", (limit,))
         )
 
     def everything(self) -> Fragment:
@@ -63,16 +103,24 @@ def output_sql(expr: str, field_type: FieldType) -> str:
 
 
 def records_plan(report: Report, community_ids: Sequence[int], condition: Fragment) -> Plan:
-    source, scope = scope_fragments(report, community_ids)
     selected = ", ".join(f'{output_sql(f.sql, f.type)} AS "{f.name}"' for f in report.fields)
     # Sort keys are also selected raw (prefixed) so that keyset comparisons never touch formatted text.
     raw_keys = ", ".join(f'{report.field_index[name].sql} AS "_k_{name}"' for name in report.order_by)
-    body = Fragment(f"SELECT {selected}, {raw_keys} FROM ") + source + Fragment(" WHERE ") + all_of([scope, condition])
+
+    def body_for(ids: Sequence[int]) -> Fragment:
+        source, scope = scope_fragments(report, ids)
+        return (
+            Fragment(f"SELECT {selected}, {raw_keys} FROM ") + source + Fragment(" WHERE ") + all_of([scope, condition])
+        )
+
+    by_community_first = report.order_by[0] == "community_id"
     return Plan(
-        body=body,
+        body=body_for(community_ids),
         columns=tuple(f.name for f in report.fields),
         column_types=tuple(f.type for f in report.fields),
         sort_keys=tuple(SortKey(f"_k_{name}") for name in report.order_by),
+        body_for=body_for if by_community_first else None,
+        community_ids=tuple(sorted(community_ids)),
     )
 
 
@@ -108,14 +156,17 @@ def aggregation_plan(
     sort_keys = [SortKey("community_id")] if aggregation.per_community else []
     if aggregation.per_community or aggregation.groups:
         sort_keys.append(SortKey("members_count", descending=True))
-    sort_keys += [SortKey(group.name, nullable=True) for group in aggregation.groups]
+    sort_keys += [
+        SortKey(group.name, nullable=True, text=group.type in (FieldType.STRING, FieldType.ENUM))
+        for group in aggregation.groups
+    ]
     return Plan(body=body, columns=tuple(columns), column_types=tuple(types), sort_keys=tuple(sort_keys))
 
 
 def order_by_sql(keys: Sequence[SortKey]) -> str:
     if not keys:
         return "1"
-    return ", ".join(f't."{k.column}" {"DESC" if k.descending else "ASC NULLS LAST"}' for k in keys)
+    return ", ".join(f"{k.sql} {'DESC' if k.descending else 'ASC NULLS LAST'}" for k in keys)
 
 
 def keyset_condition(keys: Sequence[SortKey], after: Sequence[Any]) -> Fragment:
@@ -124,7 +175,7 @@ def keyset_condition(keys: Sequence[SortKey], after: Sequence[Any]) -> Fragment:
         return Fragment("FALSE")  # a single-row result has no next page
     if all(not k.descending and not k.nullable for k in keys):
         # Row comparison so that PostgreSQL walks the (community_id, id) index from the cursor on.
-        columns = ", ".join(f't."{k.column}"' for k in keys)
+        columns = ", ".join(k.sql for k in keys)
         return Fragment(f"({columns}) > ({', '.join(['%s'] * len(keys))})", tuple(after))
     branches = []
     for index, key in enumerate(keys):
@@ -137,12 +188,12 @@ def keyset_condition(keys: Sequence[SortKey], after: Sequence[Any]) -> Fragment:
 
 def _equal(key: SortKey, value: Any) -> Fragment:
     if value is None:
-        return Fragment(f't."{key.column}" IS NULL')
-    return Fragment(f't."{key.column}" = %s', (value,))
+        return Fragment(f"{key.sql} IS NULL")
+    return Fragment(f"{key.sql} = %s", (value,))
 
 
 def _beyond(key: SortKey, value: Any) -> Fragment | None:
-    column = f't."{key.column}"'
+    column = key.sql
     if value is None:
         return None  # nothing sorts after null on an ascending, nulls-last key
     if key.descending:

@@ -38,7 +38,18 @@ def check_string(value: Any) -> str:
         raise ValueIssue(errors.INVALID_VALUE, max_length=MAX_STRING_LENGTH)
     if "\x00" in value:  # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database
         raise ValueIssue(errors.INVALID_VALUE, reason="contains NUL character")
+    if not is_unicode_text(value):
+        raise ValueIssue(errors.INVALID_VALUE, reason="not valid Unicode text")
     return value
+
+
+def is_unicode_text(value: str) -> bool:
+    """False for strings holding lone surrogates: JSON's ``"\\ud800"`` parses to one, but no UTF-8 encodes it."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def check_boolean(value: Any) -> bool:

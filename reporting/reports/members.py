@@ -161,14 +161,19 @@ MEMBER_FIELDS: tuple[Field, ...] = (
 _FIELDS = {f.name: f for f in MEMBER_FIELDS}
 
 
-def _distribution(field_name: str, description: str) -> tuple[Aggregation, Aggregation]:
-    """The per-community and all-communities distribution of one member field."""
+def _distribution(field_name: str, description: str, *, stem: str | None = None) -> tuple[Aggregation, Aggregation]:
+    """The per-community and all-communities distribution of one member field.
+
+    The aggregations are named ``<stem>_count`` and ``total_<stem>_count``; the stem is the field's name unless
+    the seed names them otherwise (``place_count`` groups by ``place_id``).
+    """
     source = _FIELDS[field_name]
     group = GroupKey(field_name, source.sql, source.type, source.values)
+    name = stem or field_name
     return (
-        Aggregation(f"{field_name}_count", f"Fetch distribution of {description}.", (group,)),
+        Aggregation(f"{name}_count", f"Fetch distribution of {description}.", (group,)),
         Aggregation(
-            f"total_{field_name}_count",
+            f"total_{name}_count",
             f"Fetch distribution of {description} in context of all available communities.",
             (group,),
             per_community=False,
@@ -202,8 +207,8 @@ MEMBER_AGGREGATIONS: tuple[Aggregation, ...] = (
     *_distribution("optin_subchannel", "optin_subchannel"),
     *_distribution("optin_platform", "optin_platform"),
     *_distribution("marketing_via_anything", "marketing_via_anything"),
-    *_distribution("place_id", "places"),
-    *_distribution("city_place_id", "cities"),
+    *_distribution("place_id", "places", stem="place"),
+    *_distribution("city_place_id", "cities", stem="city_place"),
     Aggregation("consents_count", "Fetch distribution of consents.", _CONSENT_GROUPS, lateral=_CONSENTS_LATERAL),
     Aggregation(
         "total_consents_count",
@@ -267,7 +272,8 @@ MEMBERS_COUNT = Report(
             "total",
             "Number of members summed over the communities in context.",
             per_community=False,
-            measure_sql="COALESCE(sum(m.members_count), 0)",
+            # sum(bigint) is numeric; the cast keeps the count a JSON integer, as every other count is.
+            measure_sql="COALESCE(sum(m.members_count), 0)::bigint",
         ),
     ),
 )
