@@ -1,8 +1,14 @@
 from django.urls import path
-from django.views.generic import RedirectView
+
+from dashboards import views
 
 app_name = "dashboards"
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/api/docs/", permanent=False), name="home"),
+    path("", views.home, name="home"),
+    path("clubs/", views.compare, name="compare"),
+    path("clubs/go/", views.club_go, name="club-go"),
+    path("clubs/data/<slug:key>.csv", views.compare_csv, name="compare-csv"),
+    path("clubs/<int:club_id>/", views.club, name="club"),
+    path("clubs/<int:club_id>/data/<slug:key>.csv", views.club_csv, name="club-csv"),
 ]

@@ -1,0 +1,180 @@
+"""Dashboard pages: thin views over ``dashboards.selectors`` (numbers) and ``dashboards.charts`` (figures)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from dashboards import charts
+from dashboards.access import accessible_clubs, is_admin, require_clubs
+from dashboards.overview import CHARTS, filter_bar
+from dashboards.selectors import OverviewData, Scope
+from dashboards.urlfilters import ViewFilter, parse_view_filter
+from reporting.models import Community
+from reporting.reports.members import MEMBERS
+
+_IDS = re.compile(r"^\d{1,10}$")
+MAX_COMPARED_CLUBS = 12
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@require_GET
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """One club: straight to it. Several: a list to open one or compare some. None: say so."""
+    clubs = accessible_clubs(request.user)
+    if len(clubs) == 1:
+        return HttpResponseRedirect(reverse("dashboards:club", args=[clubs[0].id]))
+    return render(request, "dashboards/home.html", {"clubs": clubs, "nav_clubs": clubs})
+
+
+@require_GET
+@login_required
+def club_go(request: HttpRequest) -> HttpResponse:
+    """The club switcher's form target (works without JavaScript)."""
+    raw = request.GET.get("club", "")
+    if not _IDS.match(raw):
+        return HttpResponseRedirect(reverse("dashboards:home"))
+    require_clubs(request.user, [int(raw)])
+    return HttpResponseRedirect(reverse("dashboards:club", args=[int(raw)]))
+
+
+@require_GET
+@login_required
+def club(request: HttpRequest, club_id: int) -> HttpResponse:
+    clubs = require_clubs(request.user, [club_id])
+    return _dashboard(request, clubs, keep=())
+
+
+@require_GET
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """Several clubs side by side: ``/clubs/?ids=235,236`` (``ids=235&ids=236`` from the form works too)."""
+    ids = _requested_ids(request)
+    if ids is None:
+        return render(request, "dashboards/message.html", {"message": "Choose clubs by their ids."}, status=400)
+    if len(ids) > MAX_COMPARED_CLUBS:
+        message = f"At most {MAX_COMPARED_CLUBS} clubs can be compared at once."
+        return render(request, "dashboards/message.html", {"message": message}, status=400)
+    clubs = require_clubs(request.user, ids)
+    if len(clubs) == 1:
+        return HttpResponseRedirect(reverse("dashboards:club", args=[clubs[0].id]) + _filter_suffix(request))
+    keep = [("ids", ",".join(str(c.id) for c in clubs))]
+    return _dashboard(request, clubs, keep=keep)
+
+
+@require_GET
+@login_required
+def club_csv(request: HttpRequest, club_id: int, key: str) -> HttpResponse:
+    clubs = require_clubs(request.user, [club_id])
+    return _csv(request, clubs, key)
+
+
+@require_GET
+@login_required
+def compare_csv(request: HttpRequest, key: str) -> HttpResponse:
+    ids = _requested_ids(request)
+    if ids is None or len(ids) > MAX_COMPARED_CLUBS:
+        return HttpResponse("Choose clubs by their ids.", status=400, content_type="text/plain")
+    return _csv(request, require_clubs(request.user, ids), key)
+
+
+def _requested_ids(request: HttpRequest) -> list[int] | None:
+    parts = [part.strip() for raw in request.GET.getlist("ids") for part in raw.split(",") if part.strip()]
+    if not parts or not all(_IDS.match(part) for part in parts):
+        return None
+    return sorted({int(part) for part in parts})
+
+
+def _filter_suffix(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("ids", None)
+    return f"?{query.urlencode()}" if query else ""
+
+
+def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequence[tuple[str, str]]) -> HttpResponse:
+    view_filter = parse_view_filter(request.GET, MEMBERS)
+    names = {club.id: club.name for club in clubs}
+    all_clubs = accessible_clubs(request.user)
+    context: dict[str, Any] = {
+        "clubs": clubs,
+        "multi": len(clubs) > 1,
+        "title": " + ".join(club.name for club in clubs),
+        "nav_clubs": all_clubs,
+        "nav_is_admin": is_admin(request.user),
+        "current_ids": [club.id for club in clubs],
+        "view_filter": view_filter,
+        "keep": keep,
+        "query": view_filter.query_string(keep=keep),
+        "clear_query": "&".join(f"{k}={v}" for k, v in keep),
+    }
+    data = OverviewData(scope=Scope(tuple(club.id for club in clubs), view_filter.raw))
+    if view_filter.error:
+        context["error"] = view_filter.error
+        context["bar"] = filter_bar(
+            view_filter=ViewFilter((), None, None), picker_values=data.picker_values, places={}, keep=keep
+        )
+        return render(request, "dashboards/overview.html", context, status=400)
+    picker_values = data.picker_values
+    places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
+    context["bar"] = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
+    context["kpis"] = charts.kpi_view(data.kpis, names)
+    query = context["query"]
+    context["cards"] = [
+        {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
+        for key, build in CHARTS.items()
+    ]
+    return render(request, "dashboards/overview.html", context)
+
+
+def _csv_url(clubs: Sequence[Community], key: str, query: str) -> str:
+    if len(clubs) == 1:
+        path = reverse("dashboards:club-csv", args=[clubs[0].id, key])
+    else:
+        path = reverse("dashboards:compare-csv", args=[key])
+    return f"{path}?{query}" if query else path
+
+
+def _csv(request: HttpRequest, clubs: Sequence[Community], key: str) -> HttpResponse:
+    build = CHARTS.get(key)
+    if build is None:
+        raise Http404("No such chart")
+    view_filter = parse_view_filter(request.GET, MEMBERS)
+    if view_filter.error:
+        return HttpResponse(view_filter.error, status=400, content_type="text/plain; charset=utf-8")
+    data = OverviewData(scope=Scope(tuple(club.id for club in clubs), view_filter.raw))
+    chart = build(data, {club.id: club.name for club in clubs})
+    response = HttpResponse(csv_text(chart.table), content_type="text/csv; charset=utf-8")
+    slug = clubs[0].slug if len(clubs) == 1 else "clubs-" + "-".join(str(c.id) for c in clubs)
+    response["Content-Disposition"] = f'attachment; filename="{slug}-{key}.csv"'
+    return response
+
+
+def csv_text(table: charts.Table) -> str:
+    """RFC 4180 CSV of a chart table; text that a spreadsheet would run as a formula is prefixed with ``'``."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_cell(c) for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_cell(c) for c in row])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
