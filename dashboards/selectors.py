@@ -30,19 +30,11 @@ PICKER_FIELDS = ("gender", "optin_channel", "consents", "properties.interests", 
 
 
 def aggregation_name(base: str, *, total: bool = False) -> str:
-    """The report's aggregation for ``base`` (``gender`` -> ``gender_count``).
-
-    Places use the seed's names (``place_count``, ``city_place_count``); the registry's older
-    ``place_id_count`` / ``city_place_id_count`` are accepted while that rename lands.
-    """
-    candidates = [f"{base}_count"]
-    if base in ("place", "city_place"):
-        candidates.append(f"{base}_id_count")
-    for candidate in candidates:
-        name = f"total_{candidate}" if total else candidate
-        if MEMBERS.get_aggregation(name) is not None:
-            return name
-    raise LookupError(f"members report has no aggregation for {base}")
+    """The aggregation for ``base``: ``gender`` -> ``gender_count``, ``city_place`` -> ``city_place_count``."""
+    name = f"total_{base}_count" if total else f"{base}_count"
+    if MEMBERS.get_aggregation(name) is None:
+        raise LookupError(f"members report has no aggregation for {base}")
+    return name
 
 
 @dataclass(frozen=True)
@@ -174,10 +166,12 @@ class OverviewData:
     def pyramid(self) -> list[tuple[str | None, list[dict[str, Any]]]]:
         """Age distribution per gender (the most frequent genders first, unknown gender included)."""
         genders = [row["gender"] for row in self.gender.totals][:MAX_PYRAMID_GENDERS]
-        return [
-            (gender, records(scope=self.scope, aggregate_by="total_age_count", extra=_equal("gender", gender)))
-            for gender in genders
-        ]
+        by_gender: dict[str | None, list[dict[str, Any]]] = {gender: [] for gender in genders}
+        # One scan for age x gender; the engine's order (count desc, age) is each gender's own order too.
+        for row in records(scope=self.scope, aggregate_by="total_age_gender_count", all_pages=True):
+            if row["gender"] in by_gender:
+                by_gender[row["gender"]].append({"age": row["age"], "members_count": row["members_count"]})
+        return list(by_gender.items())
 
     @cached_property
     def picker_values(self) -> dict[str, list[Any]]:

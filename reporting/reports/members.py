@@ -196,6 +196,10 @@ _CONSENT_GROUPS = (
     GroupKey("consent_key", "consent.key", T.STRING),
     GroupKey("consent_value", "consent.value", T.BOOLEAN),
 )
+_AGE_GENDER_GROUPS = (
+    GroupKey("age", "m.age", T.ENUM, enums.AGE_BUCKETS),
+    GroupKey("gender", "m.gender", T.STRING),
+)
 _INTEREST_GROUPS = (GroupKey("interest", "interest.value", T.STRING),)
 
 MEMBER_AGGREGATIONS: tuple[Aggregation, ...] = (
@@ -224,6 +228,14 @@ MEMBER_AGGREGATIONS: tuple[Aggregation, ...] = (
         _INTEREST_GROUPS,
         per_community=False,
         lateral=_INTERESTS_LATERAL,
+    ),
+    # Ours, beyond the seed: the age pyramid (age x gender) in one scan instead of one query per gender.
+    Aggregation("age_gender_count", "Fetch distribution of age and gender together.", _AGE_GENDER_GROUPS),
+    Aggregation(
+        "total_age_gender_count",
+        "Fetch distribution of age and gender together in context of all communities.",
+        _AGE_GENDER_GROUPS,
+        per_community=False,
     ),
 )
 

@@ -279,6 +279,10 @@ def aggregation_rows(name: str, rows: Sequence[dict[str, Any]], community_ids: S
         return [{"members_count": len(rows)}]
     per_community = not name.startswith("total_")
     stem = name.removeprefix("total_").removesuffix("_count")
+    if stem == "age_gender":
+        return distribution(
+            rows, groups=["age", "gender"], values_of=lambda r: [(r["age"], r["gender"])], per_community=per_community
+        )
     if stem in SCALAR_GROUPS:
         column = SCALAR_GROUPS[stem]
         return distribution(rows, groups=[column], values_of=lambda r: [(r[column],)], per_community=per_community)
@@ -300,7 +304,7 @@ def aggregation_rows(name: str, rows: Sequence[dict[str, Any]], community_ids: S
     raise KeyError(name)
 
 
-AGGREGATION_NAMES = (
+SEED_AGGREGATION_NAMES = (
     "count",
     "total_count",
     "gender_count",
@@ -325,6 +329,11 @@ AGGREGATION_NAMES = (
     "total_interests_count",
 )
 """The 22 aggregations of seed-members-report.txt, in the seed's order."""
+
+OUR_AGGREGATION_NAMES = ("age_gender_count", "total_age_gender_count")
+"""Ours, after the seed's: the age pyramid's age x gender in one scan."""
+
+AGGREGATION_NAMES = SEED_AGGREGATION_NAMES + OUR_AGGREGATION_NAMES
 
 
 def field_value_counts(rows: Sequence[dict[str, Any]], field: str) -> Counter[Any]:

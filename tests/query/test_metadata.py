@@ -94,6 +94,7 @@ def seed_aggregation_fields(name: str) -> list[dict[str, str]]:
         "interests": [{"name": "interest", "type": "string"}],
         "place": [{"name": "place_id", "type": "string"}],
         "city_place": [{"name": "city_place_id", "type": "string"}],
+        "age_gender": [{"name": "age", "type": "enum"}, {"name": "gender", "type": "string"}],  # ours
     }
     if name in ("count", "total_count"):
         middle = []
