@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from reporting import permits
@@ -20,6 +21,29 @@ from reporting.models import Community, Member
 from reporting.services import api_client_create
 
 UTC = dt.UTC
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Keep a copy of the places migration 0003 loaded: transactional tests end with a flush that empties
+    every model table, places included, and later tests (ingestion, geo, dashboards) need them."""
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS test_place_snapshot AS SELECT * FROM reporting_place")
+    return django_db_setup
+
+
+@pytest.fixture(autouse=True)
+def places_loaded(request: Any, django_db_blocker: Any) -> None:
+    uses_db = request.node.get_closest_marker("django_db") is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server")
+    )
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO reporting_place SELECT * FROM test_place_snapshot"
+                " WHERE NOT EXISTS (SELECT 1 FROM reporting_place)"
+            )
 
 
 @pytest.fixture(autouse=True)
