@@ -57,7 +57,7 @@ def communities(db: Any) -> dict[int, Community]:
     rows = [
         Community(id=235, slug="oslo-city", name="Oslo City", country="NO", timezone="Europe/Oslo"),
         Community(id=236, slug="bergen-sentrum", name="Bergen Sentrum", country="NO", timezone="Europe/Oslo"),
-        Community(id=240, slug="stockholm-city", name="Stockholm City", country="SE", timezone="Europe/Stockholm"),
+        Community(id=240, slug="sthlm-galleria", name="Stockholm Galleria", country="SE", timezone="Europe/Stockholm"),
     ]
     Community.objects.bulk_create(rows)
     return {c.id: c for c in rows}
