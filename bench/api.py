@@ -7,6 +7,7 @@ bare query, not the network. The SQL baseline runs on its own psycopg connection
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -109,8 +110,8 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
             body: dict[str, Any] = {"report": "members", "limit": 100}
             if name != "members page 1":
                 body["aggregate_by"] = name
-            api_time = median_seconds(lambda body=body: api_call(body), repeat=5)
-            sql_time = median_seconds(lambda statement=statement: sql_call(statement), repeat=5)
+            api_time = median_seconds(functools.partial(api_call, body), repeat=5)
+            sql_time = median_seconds(functools.partial(sql_call, statement), repeat=5)
             ratio = api_time / sql_time
             ratios.append(ratio)
             reporter.add(

@@ -1,4 +1,8 @@
-"""The Celery app: `celery -A config worker` / `celery -A config beat`. Tasks live in reporting/tasks.py."""
+"""The Celery app: `celery -A config worker -Q exports,celery` / `celery -A config beat`.
+
+Configuration is the ``CELERY_*`` block of config/settings.py (broker from CELERY_BROKER_URL, else kombu's
+filesystem transport under var/); tasks live in reporting/tasks.py, exports on their own ``exports`` queue.
+"""
 
 from __future__ import annotations
 

@@ -171,23 +171,88 @@ REPORTING = {
 }
 
 # --- Celery (exports, periodic tasks). A broker from CELERY_BROKER_URL (Redis or RabbitMQ in production);
-# without one, kombu's filesystem transport under var/ so `make run` needs no broker. ---
+# without one, kombu's filesystem transport under var/ (or CELERY_BROKER_DIR) so `make run` needs no broker. ---
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 if not CELERY_BROKER_URL:
-    _BROKER_DIR = VAR_DIR / "broker"
-    for _sub in ("in", "processed"):
+    _BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", VAR_DIR / "broker"))
+    for _sub in ("in", "processed", "control"):
         (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_BROKER_DIR / "in"),
         "data_folder_out": str(_BROKER_DIR / "in"),
         "processed_folder": str(_BROKER_DIR / "processed"),
+        # Exchange tables (control commands, fanout) would otherwise land in the working directory.
+        "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
+        # Seconds between looks into the folder: a started export is picked up within this.
+        "polling_interval": float(os.environ.get("CELERY_BROKER_POLLING_INTERVAL", "0.2")),
     }
+elif os.environ.get("CELERY_VISIBILITY_TIMEOUT"):
+    # Redis/SQS only: how long an unacknowledged message waits before redelivery. Exports do not depend on it
+    # (a lost run is re-enqueued by reporting.exports.recover_stalled), so the transport default is kept.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ["CELERY_VISIBILITY_TIMEOUT"])}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Exports are long and late-acknowledged: one message at a time per process, on their own queue.
+CELERY_TASK_ROUTES = {"reporting.exports.run": {"queue": "exports"}}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "run" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "exports-delete-expired": {
+        "task": "reporting.exports.delete_expired",
+        "schedule": float(os.environ.get("EXPORTS_CLEANUP_EVERY_SECONDS", "3600")),
+    },
+    "members-refresh-ages": {
+        "task": "reporting.refresh_ages",
+        "schedule": float(os.environ.get("AGES_REFRESH_EVERY_SECONDS", str(6 * 3600))),
+    },
+    "exports-recover-stalled": {
+        "task": "reporting.exports.recover_stalled",
+        "schedule": float(os.environ.get("EXPORTS_RECOVER_EVERY_SECONDS", "30")),
+    },
+}
+
+# --- Export files and limits (read through reporting.exports.conf.exports_setting). ---
+# EXPORTS_S3_BUCKET switches the files to S3 through django-storages (credentials from the usual AWS_*
+# variables or the instance role); otherwise a local folder, EXPORTS_DIR or var/exports.
+EXPORTS_DIR = Path(os.environ.get("EXPORTS_DIR", VAR_DIR / "exports"))
+_EXPORTS_STORAGE: dict  # untyped: STORAGES above is inferred as str -> str, OPTIONS are not
+if os.environ.get("EXPORTS_S3_BUCKET"):
+    _EXPORTS_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["EXPORTS_S3_BUCKET"],
+            "location": os.environ.get("EXPORTS_S3_PREFIX", "exports"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
+else:
+    _EXPORTS_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(EXPORTS_DIR), "base_url": None},
+    }
+STORAGES["exports"] = _EXPORTS_STORAGE
+EXPORTS = {
+    # Where files are written while incomplete; for a local storage, a folder inside it (same filesystem, so
+    # publishing is one atomic rename).
+    "PARTIAL_DIR": os.environ.get("EXPORTS_PARTIAL_DIR", ""),
+    "SOFT_TIME_LIMIT_SECONDS": int(os.environ.get("EXPORTS_SOFT_TIME_LIMIT_SECONDS", str(6 * 3600))),
+    "TIME_LIMIT_SECONDS": int(os.environ.get("EXPORTS_TIME_LIMIT_SECONDS", str(6 * 3600 + 300))),
+    "PROGRESS_EVERY_SECONDS": float(os.environ.get("EXPORTS_PROGRESS_EVERY_SECONDS", "0.5")),
+    "STALL_SECONDS": float(os.environ.get("EXPORTS_STALL_SECONDS", "60")),
+    "PENDING_REQUEUE_SECONDS": float(os.environ.get("EXPORTS_PENDING_REQUEUE_SECONDS", "600")),
+    "MAX_ATTEMPTS": int(os.environ.get("EXPORTS_MAX_ATTEMPTS", "5")),
+    "XLSX_SHEET_MAX_ROWS": int(os.environ.get("EXPORTS_XLSX_SHEET_MAX_ROWS", "1048576")),
+    # Test-only throttle (seconds per row) so a test can kill a worker in the middle; 0 in every real setup.
+    "TEST_ROW_DELAY": float(os.environ.get("EXPORTS_TEST_ROW_DELAY", "0")),
+}
 
 # --- Content-Security-Policy (django-csp): every script and style is served from here. ---
 CONTENT_SECURITY_POLICY = {

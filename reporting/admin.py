@@ -6,6 +6,8 @@ client's name, permits, communities and deactivate it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.postgres.forms import SimpleArrayField
@@ -45,5 +47,5 @@ class ApiClientAdmin(admin.ModelAdmin):
     readonly_fields = ("token_prefix", "created_at")
     filter_horizontal = ("communities",)
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
         return False  # a token must be shown once to its owner: create_api_client does that

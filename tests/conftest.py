@@ -126,7 +126,7 @@ class ApiClient:
 
 def _json(response: Any) -> Any:
     content_type = response.get("Content-Type", "")
-    if "json" in content_type and getattr(response, "content", b""):
+    if "json" in content_type and not getattr(response, "streaming", False) and response.content:
         return json.loads(response.content)
     return None
 

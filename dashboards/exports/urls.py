@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dashboards.exports import views
 
 app_name = "exports"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("", views.exports_page, name="page"),
+    path("status", views.exports_status, name="status"),
+    path("<uuid:id>/download", views.export_download, name="download"),
+    path("<uuid:id>/cancel", views.export_cancel, name="cancel"),
+    path("<uuid:id>/delete", views.export_delete, name="delete"),
+]

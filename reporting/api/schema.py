@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
 from reporting.query.filters import ALL_OPS
@@ -157,3 +158,23 @@ INGEST: dict[str, Any] = {
         **_ERRORS,
     },
 }
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "reporting.api.authentication.ApiTokenAuthentication"
+    name = "bearerToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API client's token (`Authorization: Bearer …` or `X-Client-Authorization: …`)",
+        }
+
+
+class SessionCookieScheme(OpenApiAuthenticationExtension):
+    target_class = "reporting.api.authentication.CsrfSessionAuthentication"
+    name = "sessionCookie"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid", "description": "Dashboard session, with CSRF"}

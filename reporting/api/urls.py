@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from reporting.api import ingest_views, views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("metadata", views.MetadataView.as_view(), name="metadata"),
     path("field_metadata", views.FieldMetadataView.as_view(), name="field-metadata"),
     path("ingest/members", ingest_views.IngestMembersView.as_view(), name="ingest-members"),
+    path("", include("reporting.api.export_urls")),
 ]

@@ -20,7 +20,14 @@ CHANNELS = ("app", "webforms", "app", "pos", "app", "facebook", None)
 SUBCHANNELS = ("spring-campaign", None, "summer", "spring-campaign", None)
 PLATFORMS = ("ios", "android", "ios", "webforms", "website", "other", "ios")
 CITIES = (OSLO, OSLO, BERGEN, OSLO, TRONDHEIM, None, DRAMMEN, BERGEN, UNKNOWN_PLACE, OSLO)
-INTERESTS = (["running", "food"], ["food"], [], ["travel", "running"], ["running"], ["=cmd()", "food"])
+INTERESTS: tuple[list[str], ...] = (
+    ["running", "food"],
+    ["food"],
+    [],
+    ["travel", "running"],
+    ["running"],
+    ["=cmd()", "food"],
+)
 
 
 def member_rows() -> list[dict[str, Any]]:

@@ -216,7 +216,7 @@ def test_cities_chart_names_places_and_keeps_unknown_ids_visible():
     ]
 
 
-PYRAMID = [
+PYRAMID: list[tuple[str | None, list[dict[str, Any]]]] = [
     ("woman", [{"age": "25-29", "members_count": 4}, {"age": "-14", "members_count": 1}]),
     ("man", [{"age": "25-29", "members_count": 2}, {"age": None, "members_count": 3}]),
     (None, [{"age": "80-", "members_count": 1}]),
@@ -287,7 +287,7 @@ def test_consents_empty_states():
     assert charts.consents_chart([], members=0).empty == charts.EMPTY
 
 
-PLACES = {
+PLACES: dict[str, dict[str, Any]] = {
     "3143244": {"id": "3143244", "name": "Oslo", "country": "NO", "latitude": 59.9, "longitude": 10.7},
     "3161732": {"id": "3161732", "name": "Bergen", "country": "NO", "latitude": 60.4, "longitude": 5.3},
     "NOWHERE": {"id": "NOWHERE", "name": "Atlantis", "country": "XX", "latitude": None, "longitude": None},
@@ -295,7 +295,7 @@ PLACES = {
 
 
 def test_map_plots_located_cities_at_their_coordinates():
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"city_place_id": "3143244", "members_count": 16},
         {"city_place_id": "3161732", "members_count": 4},
         {"city_place_id": "NOWHERE", "members_count": 2},

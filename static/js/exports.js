@@ -1,0 +1,67 @@
+// Exports page: polls the status endpoint while any export is pending or running and updates each row's
+// status, progress bar, row count, size and buttons in place. Without JavaScript the page still works (reload).
+(function () {
+  "use strict";
+  var table = document.querySelector(".export-table");
+  if (!table) { return; }
+  var statusUrl = table.getAttribute("data-status-url");
+  var ACTIVE = { pending: true, running: true };
+  var INTERVAL_MS = 1000;
+
+  function rows() { return Array.prototype.slice.call(table.querySelectorAll(".export-row")); }
+  function anyActive() { return rows().some(function (row) { return ACTIVE[row.getAttribute("data-status")]; }); }
+
+  function size(bytes) {
+    if (bytes === null || bytes === undefined) { return ""; }
+    var units = ["bytes", "KB", "MB", "GB", "TB"], value = bytes, unit = 0;
+    while (value >= 1024 && unit < units.length - 1) { value /= 1024; unit += 1; }
+    return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
+  }
+
+  function field(row, name) { return row.querySelector('[data-field="' + name + '"]'); }
+  function action(row, name) { return row.querySelector('[data-action="' + name + '"]'); }
+
+  function update(row, state) {
+    row.setAttribute("data-status", state.status);
+    var status = field(row, "status");
+    var shown = state.status === "succeeded" && !state.downloadable ? "expired" : state.status;
+    status.textContent = shown;
+    status.className = "export-status status-" + shown;
+    field(row, "error").textContent = state.error || "";
+    var bar = field(row, "progress");
+    bar.value = state.progress;
+    bar.textContent = Math.round(state.progress * 100) + "%";
+    field(row, "percent").textContent = ACTIVE[state.status] ? Math.round(state.progress * 100) + "%" : "";
+    field(row, "rows").textContent = state.rows_done + (state.rows_total === null ? "" : " / " + state.rows_total);
+    field(row, "size").textContent = state.downloadable ? size(state.size_bytes) : "";
+    action(row, "download").hidden = !state.downloadable;
+    action(row, "cancel").hidden = !ACTIVE[state.status];
+    action(row, "delete").hidden = !!ACTIVE[state.status];
+  }
+
+  function poll() {
+    if (!anyActive()) { return; }
+    fetch(statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (payload) {
+        if (payload) {
+          var byId = {};
+          payload.exports.forEach(function (state) { byId[state.id] = state; });
+          rows().forEach(function (row) {
+            var state = byId[row.getAttribute("data-export-id")];
+            if (state) { update(row, state); }
+          });
+        }
+      })
+      .catch(function () { /* a failed poll is retried on the next tick */ })
+      .then(function () { window.setTimeout(poll, INTERVAL_MS); });
+  }
+
+  rows().forEach(function (row) {
+    var bar = field(row, "progress");
+    if (ACTIVE[row.getAttribute("data-status")]) {
+      field(row, "percent").textContent = Math.round(parseFloat(bar.getAttribute("value")) * 100) + "%";
+    }
+  });
+  window.setTimeout(poll, INTERVAL_MS);
+})();
