@@ -106,8 +106,12 @@ def exports_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def database_url() -> str:
+    """The test database as a URL for the worker, a TCP server or the embedded server's socket directory."""
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    socket_dir = (db.get("OPTIONS") or {}).get("host")
+    if socket_dir and not db["HOST"]:
+        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={socket_dir}"
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
