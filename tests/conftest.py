@@ -23,6 +23,17 @@ from reporting.services import api_client_create
 UTC = dt.UTC
 
 
+def subprocess_database_url() -> str:
+    """The current test database as a URL for subprocesses (workers, manage.py, pg_dump): a TCP server, or
+    the embedded server's socket directory."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    socket_dir = (db.get("OPTIONS") or {}).get("host")
+    if socket_dir and not db["HOST"]:
+        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={socket_dir}"
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Any:
     """Keep a copy of the places migration 0003 loaded: transactional tests end with a flush that empties

@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.test import override_settings
 
 from config.celery import app as celery_app
 from reporting.models import Export
+from tests.conftest import subprocess_database_url
 
 REPO = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
@@ -106,13 +106,7 @@ def exports_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def database_url() -> str:
-    """The test database as a URL for the worker, a TCP server or the embedded server's socket directory."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    socket_dir = (db.get("OPTIONS") or {}).get("host")
-    if socket_dir and not db["HOST"]:
-        return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={socket_dir}"
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return subprocess_database_url()
 
 
 class Worker:

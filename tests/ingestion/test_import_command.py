@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from reporting.ingestion import pipeline
 from reporting.ingestion.service import import_lines
 from reporting.models import Community, Member, MemberEvent, MemberTombstone
+from tests.conftest import subprocess_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,8 +98,7 @@ def test_missing_file(clubs: dict[int, Community]) -> None:
 
 
 def _manage(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    name = connection.settings_dict["NAME"]
-    env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}"}
+    env = {**os.environ, "DATABASE_URL": subprocess_database_url()}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, input=stdin, capture_output=True, timeout=300
     )

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from reporting.models import Community, Member
+from tests.conftest import subprocess_database_url
 
 # The pgserver wheel's pg_dump (PostgreSQL 16 dumps a 15 server too); found without importing the package.
 _SPEC = importlib.util.find_spec("pgserver")
@@ -86,9 +86,8 @@ def secrets() -> list[str]:
 
 
 def dump_database() -> str:
-    name = connection.settings_dict["NAME"]
     done = subprocess.run(
-        [str(PG_DUMP), "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "--no-owner", name],
+        [str(PG_DUMP), "--no-owner", "--dbname", subprocess_database_url()],
         capture_output=True,
         timeout=300,
         check=True,
