@@ -14,7 +14,8 @@ from functools import cached_property
 from typing import Any
 
 from reporting import geo, selectors
-from reporting.query.filters import FieldRef, resolve_field
+from reporting.query.errors import ErrorTree
+from reporting.query.filters import Node, parse_filter
 from reporting.query.request import parse_records_query
 from reporting.reports.members import MEMBERS
 
@@ -25,8 +26,11 @@ MAX_PAGES = 50  # per-club comparison rows: bounded, so a huge club list can nev
 MAX_PYRAMID_GENDERS = 6
 PICKER_LIMIT = 100
 CHANNELS = ("sms", "email", "push", "anything")
-# Open-valued fields whose values the filter bar offers (what the field-metadata endpoint would list).
-PICKER_FIELDS = ("gender", "optin_channel", "consents", "properties.interests", "city_place_id")
+# Distributions the overview reads from one bundled scan (reporting.query.bundle).
+BUNDLED = (
+    "gender", "age_gender", "optin_platform", "optin_channel", "optin_subchannel", "city_place",
+    "marketing_via_sms", "marketing_via_email", "marketing_via_push", "marketing_via_anything",
+)  # fmt: skip
 
 
 def aggregation_name(base: str, *, total: bool = False) -> str:
@@ -83,10 +87,6 @@ def records(
     return rows
 
 
-def _equal(field_name: str, value: Any) -> dict[str, Any]:
-    return {"type": "equal", "field": field_name, "value": value}
-
-
 @dataclass(frozen=True)
 class Kpis:
     """Members and members reachable per channel: ``totals[channel]`` and, for several clubs, per club."""
@@ -106,32 +106,60 @@ class Distribution:
 
 
 class OverviewData:
-    """Lazily computed data sets of the overview dashboard for one scope."""
+    """Lazily computed data sets of the overview dashboard for one scope.
+
+    Every scalar distribution (KPIs, gender, age x gender, platform, channel, subchannel, cities) comes from
+    one engine statement that groups the filtered members all those ways at once; consents and interests,
+    which unnest each member, are one query each.
+    """
 
     def __init__(self, *, scope: Scope):
         self.scope = scope
 
+    @cached_property
+    def _filter_node(self) -> Node | None:
+        errors = ErrorTree()
+        node = parse_filter(self.scope.filter_raw, MEMBERS, errors)
+        errors.raise_if_any()
+        return node
+
+    @cached_property
+    def _bundled(self) -> dict[str, list[dict[str, Any]]]:
+        names = [aggregation_name(base, total=True) for base in BUNDLED]
+        names.insert(0, "total_count")
+        if self.scope.multi:
+            names += [aggregation_name(base) for base in BUNDLED]
+        return selectors.aggregations_bundle(
+            community_ids=self.scope.community_ids, report=MEMBERS, filter_node=self._filter_node, names=names
+        )
+
     def _distribution(self, base: str, column: str, *, limit: int = PAGE_LIMIT) -> Distribution:
-        totals = records(scope=self.scope, aggregate_by=aggregation_name(base, total=True), limit=limit)
+        totals = self._bundled[aggregation_name(base, total=True)][:limit]
         per_club: dict[int, list[dict[str, Any]]] = {}
         if self.scope.multi:
-            for community_id in self.scope.community_ids:
-                per_club[community_id] = []
-            for row in records(scope=self.scope, aggregate_by=aggregation_name(base), all_pages=True):
+            per_club = {community_id: [] for community_id in self.scope.community_ids}
+            for row in self._bundled[aggregation_name(base)]:
                 per_club[row["community_id"]].append(row)
         return Distribution(column, totals, per_club)
 
     @cached_property
     def kpis(self) -> Kpis:
-        totals: dict[str, int] = {}
-        per_club: dict[int, dict[str, int]] = {cid: {} for cid in self.scope.community_ids} if self.scope.multi else {}
-        for channel in ("members", *CHANNELS):
-            extra = None if channel == "members" else _equal(f"marketing_via_{channel}", True)
-            (row,) = records(scope=self.scope, aggregate_by="total_count", extra=extra)
-            totals[channel] = row["members_count"]
-            if self.scope.multi:
-                for club_row in records(scope=self.scope, aggregate_by="count", extra=extra):
-                    per_club[club_row["community_id"]][channel] = club_row["members_count"]
+        """Members, and members reachable per channel: the ``true`` group of each marketing_via_* distribution."""
+        (total,) = self._bundled["total_count"]
+        totals = {"members": total["members_count"]}
+        per_club: dict[int, dict[str, int]] = {}
+        if self.scope.multi:
+            per_club = {cid: dict.fromkeys(("members", *CHANNELS), 0) for cid in self.scope.community_ids}
+            # every member is in exactly one group (true or false) of a boolean distribution
+            for row in self._bundled[aggregation_name("marketing_via_anything")]:
+                per_club[row["community_id"]]["members"] += row["members_count"]
+        for channel in CHANNELS:
+            base = f"marketing_via_{channel}"
+            rows = self._bundled[aggregation_name(base, total=True)]
+            totals[channel] = sum(row["members_count"] for row in rows if row[base] is True)
+            for row in self._bundled.get(aggregation_name(base), []) if self.scope.multi else []:
+                if row[base] is True:
+                    per_club[row["community_id"]][channel] = row["members_count"]
         return Kpis(totals, per_club)
 
     @cached_property
@@ -151,8 +179,17 @@ class OverviewData:
         return self._distribution("optin_subchannel", "optin_subchannel", limit=TOP_N)
 
     @cached_property
+    def _all_interests(self) -> list[dict[str, Any]]:
+        return records(scope=self.scope, aggregate_by=aggregation_name("interests", total=True), limit=PICKER_LIMIT)
+
+    @cached_property
     def interests(self) -> Distribution:
-        return self._distribution("interests", "interest", limit=TOP_N)
+        per_club: dict[int, list[dict[str, Any]]] = {}
+        if self.scope.multi:
+            per_club = {community_id: [] for community_id in self.scope.community_ids}
+            for row in records(scope=self.scope, aggregate_by=aggregation_name("interests"), all_pages=True):
+                per_club[row["community_id"]].append(row)
+        return Distribution("interest", self._all_interests[:TOP_N], per_club)
 
     @cached_property
     def cities(self) -> Distribution:
@@ -167,24 +204,29 @@ class OverviewData:
         """Age distribution per gender (the most frequent genders first, unknown gender included)."""
         genders = [row["gender"] for row in self.gender.totals][:MAX_PYRAMID_GENDERS]
         by_gender: dict[str | None, list[dict[str, Any]]] = {gender: [] for gender in genders}
-        # One scan for age x gender; the engine's order (count desc, age) is each gender's own order too.
-        for row in records(scope=self.scope, aggregate_by="total_age_gender_count", all_pages=True):
+        # The engine's order of age x gender (count desc, then age) is each gender's own order too.
+        for row in self._bundled[aggregation_name("age_gender", total=True)]:
             if row["gender"] in by_gender:
                 by_gender[row["gender"]].append({"age": row["age"], "members_count": row["members_count"]})
         return list(by_gender.items())
 
     @cached_property
     def picker_values(self) -> dict[str, list[Any]]:
-        """Values the filter bar offers per open-valued field, over the unfiltered scope (field metadata)."""
-        values: dict[str, list[Any]] = {}
-        for name in PICKER_FIELDS:
-            ref = resolve_field(MEMBERS, name, whole_objects=True)
-            assert isinstance(ref, FieldRef)
-            rows = selectors.field_values(
-                community_ids=self.scope.community_ids, report=MEMBERS, ref=ref, filter_node=None, limit=PICKER_LIMIT
-            )
-            values[name] = [row["value"] for row in rows]
-        return values
+        """Values the filter bar offers per open-valued field, most frequent first, over the unfiltered scope
+        (what the field-metadata endpoint lists): the page's own data when it is unfiltered."""
+        source = self if self.scope.filter_raw is None else OverviewData(scope=Scope(self.scope.community_ids))
+        bundled = source._bundled
+
+        def values(aggregation: str, column: str) -> list[Any]:
+            return [row[column] for row in bundled[aggregation]][:PICKER_LIMIT]
+
+        return {
+            "gender": values("total_gender_count", "gender"),
+            "optin_channel": values("total_optin_channel_count", "optin_channel"),
+            "city_place_id": values("total_city_place_count", "city_place_id"),
+            "consents": list(dict.fromkeys(row["consent_key"] for row in source.consents)),
+            "properties.interests": [row["interest"] for row in source._all_interests],
+        }
 
     def places(self, *, extra_ids: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
         """Place records of the cities charted (and of ``extra_ids``), one query."""

@@ -13,7 +13,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
 
 from reporting import enums
@@ -82,31 +82,22 @@ class Member(models.Model):
     place_id = models.TextField(null=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # properties.interests as a set of texts, kept by PostgreSQL itself: interests_count unnests it instead of
+    # de-duplicating each member's JSON list at query time (3.6x faster at a million members).
+    interest_set = models.GeneratedField(
+        expression=Func(
+            F("properties"), function="reporting_interest_set", output_field=ArrayField(models.TextField())
+        ),
+        output_field=ArrayField(models.TextField()),
+        db_persist=True,
+    )
 
     class Meta:
         indexes = [
-            # Keyset pagination walks this index; the included columns let every distribution and count
-            # over them (the dashboards' KPI tiles and most charts) run as an index-only scan, about five
-            # times faster than reading the wide rows (EXPLAIN ANALYZE in docs/performance.md).
-            models.Index(
-                fields=["community", "id"],
-                include=[
-                    "gender",
-                    "age",
-                    "optin_channel",
-                    "optin_subchannel",
-                    "optin_platform",
-                    "marketing_via_sms",
-                    "marketing_via_email",
-                    "marketing_via_push",
-                    "marketing_via_anything",
-                    "city_place_id",
-                    "place_id",
-                    "location_country",
-                    "created_at",
-                ],
-                name="member_community_id_idx",
-            ),
+            # Keyset pagination and every per-community scan walk this one. (An index covering the grouped
+            # columns was measured and dropped: at a million members the planner still preferred a parallel
+            # sequential scan, and every insert paid for the wider index; see docs/performance.md.)
+            models.Index(fields=["community", "id"], name="member_community_id_idx"),
             GinIndex(fields=["consents"], name="member_consents_gin", opclasses=["jsonb_path_ops"]),
             GinIndex(fields=["properties"], name="member_properties_gin", opclasses=["jsonb_path_ops"]),
             GinIndex(fields=["group_ids"], name="member_group_ids_gin"),

@@ -11,6 +11,7 @@ from django.db import connection
 
 from reporting.query import cursor as cursors
 from reporting.query import errors
+from reporting.query.bundle import bundle
 from reporting.query.compiler import compile_filter
 from reporting.query.errors import invalid
 from reporting.query.filters import FieldRef, Node, allowed_ops
@@ -183,3 +184,18 @@ def field_values(
             if isinstance(row["value"], str):
                 row["value"] = orjson.loads(row["value"])
     return [{"value": row["value"], "members_count": row["members_count"]} for row in rows]
+
+
+def aggregations_bundle(
+    *, community_ids: Sequence[int], report: Report, filter_node: Node | None, names: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Several aggregations' complete rows from one scan (see ``reporting.query.bundle``); for in-process readers
+    that show many distributions of the same members at once. Each list equals walking that aggregation's pages."""
+    aggregations = []
+    for name in names:
+        aggregation = report.get_aggregation(name)
+        if aggregation is None:
+            raise ValueError(f"{report.name} has no aggregation {name}")
+        aggregations.append(aggregation)
+    plan = bundle(report, aggregations, community_ids, compile_filter(filter_node))
+    return plan.split(fetch_rows(plan.statement))

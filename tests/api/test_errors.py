@@ -84,7 +84,7 @@ def test_unknown_aggregation_lists_the_allowed_ones(api):
     status, payload, _ = api.query({"report": "members", "aggregate_by": "shoe_size_count"})
     assert status == 422
     allowed = payload["details"]["aggregate_by"][0]["options"]["allowed"]
-    assert len(allowed) == 24  # the seed's 22 and our age x gender pair
+    assert len(allowed) == 30  # the seed's 22, our reachability per channel and age x gender
     assert {"gender_count", "total_interests_count", "total_age_gender_count"} <= set(allowed)
 
 

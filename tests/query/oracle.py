@@ -264,6 +264,9 @@ SCALAR_GROUPS = {
     "optin_subchannel": "optin_subchannel",
     "optin_platform": "optin_platform",
     "marketing_via_anything": "marketing_via_anything",
+    "marketing_via_sms": "marketing_via_sms",
+    "marketing_via_email": "marketing_via_email",
+    "marketing_via_push": "marketing_via_push",
     "place": "place_id",
     "city_place": "city_place_id",
 }
@@ -330,8 +333,17 @@ SEED_AGGREGATION_NAMES = (
 )
 """The 22 aggregations of seed-members-report.txt, in the seed's order."""
 
-OUR_AGGREGATION_NAMES = ("age_gender_count", "total_age_gender_count")
-"""Ours, after the seed's: the age pyramid's age x gender in one scan."""
+OUR_AGGREGATION_NAMES = (
+    "marketing_via_sms_count",
+    "total_marketing_via_sms_count",
+    "marketing_via_email_count",
+    "total_marketing_via_email_count",
+    "marketing_via_push_count",
+    "total_marketing_via_push_count",
+    "age_gender_count",
+    "total_age_gender_count",
+)
+"""Ours, after the seed's: reachability per channel, and the age pyramid's age x gender in one scan."""
 
 AGGREGATION_NAMES = SEED_AGGREGATION_NAMES + OUR_AGGREGATION_NAMES
 

@@ -68,6 +68,9 @@ GROUP_TYPES = {
     "optin_subchannel": "string",
     "optin_platform": "enum",
     "marketing_via_anything": "boolean",
+    "marketing_via_sms": "boolean",
+    "marketing_via_email": "boolean",
+    "marketing_via_push": "boolean",
     "place_id": "string",
     "city_place_id": "string",
 }
