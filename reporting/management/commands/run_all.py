@@ -6,7 +6,9 @@ output is interleaved with a name per line, Ctrl-C stops all three, and if one e
 
 from __future__ import annotations
 
+import io
 import os
+import threading
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,11 @@ class Command(BaseCommand):
         procfile = Path(options["procfile"])
         if not procfile.exists():
             raise CommandError(f"{procfile} not found")
-        call_command("demo_credentials", url=f"http://127.0.0.1:{port}", stdout=self.stdout)
+        banner = io.StringIO()
+        call_command("demo_credentials", url=f"http://127.0.0.1:{port}", stdout=banner)
+        self.stdout.write(banner.getvalue())
+        # The worker's and beat's start-up output scrolls the banner away: show it again once they are up.
+        threading.Timer(8, lambda: self.stdout.write("\n  Ready." + banner.getvalue())).start()
         env = dict(os.environ)
         # `python` and `celery` in the Procfile must be this virtualenv's, whatever the caller's PATH says.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
