@@ -36,7 +36,9 @@ class Command(BaseCommand):
         call_command("demo_credentials", url=f"http://127.0.0.1:{port}", stdout=banner)
         self.stdout.write(banner.getvalue())
         # The worker's and beat's start-up output scrolls the banner away: show it again once they are up.
-        threading.Timer(8, lambda: self.stdout.write("\n  Ready." + banner.getvalue())).start()
+        reminder = threading.Timer(8, lambda: self.stdout.write("\n  Ready." + banner.getvalue()))
+        reminder.daemon = True
+        reminder.start()
         env = dict(os.environ)
         # `python` and `celery` in the Procfile must be this virtualenv's, whatever the caller's PATH says.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
