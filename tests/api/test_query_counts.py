@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 # The rate-limit bucket is one SQL statement unless Redis holds the buckets.
 BUCKET = 0 if settings.REDIS_URL else 1
@@ -41,3 +43,56 @@ def test_next_page_costs_the_same_queries(api, some_members, django_assert_num_q
     with django_assert_num_queries(3 + BUCKET):
         status, _, _ = api.query({"report": "members", "limit": 5, "next_page_info": cursor})
     assert status == 200
+
+
+def _queries(api, path, body=None, method="post"):
+    with CaptureQueriesContext(connection) as captured:
+        status, payload, _ = api.post(path, body) if method == "post" else api.get(path)
+    assert status in (200, 202), payload
+    return len(captured.captured_queries)
+
+
+def _operational(member_id):
+    return {
+        "id": member_id,
+        "community_id": 235,
+        "created_at": "2025-01-01T00:00:00Z",
+        "updated_at": "2025-01-02T00:00:00Z",
+        "properties": {"gender": "woman"},
+    }
+
+
+def test_ingestion_queries_do_not_grow_with_members(api):
+    api.post("/v1/reporting/ingest/members", {"members": [_operational(1)]})  # warm up
+    few = _queries(api, "/v1/reporting/ingest/members", {"members": [_operational(i) for i in range(10, 15)]})
+    many = _queries(api, "/v1/reporting/ingest/members", {"members": [_operational(i) for i in range(100, 400)]})
+    assert few == many
+    assert many <= 25
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "queries"),
+    [
+        # token lookup, bucket, the places query
+        ("post", "/v1/geo/places", {"country": "NO", "limit": 5}, 2 + BUCKET),
+        ("get", "/v1/geo/places/3143244", None, 2 + BUCKET),
+        ("post", "/v1/geo/locations/coordinates", {"place_ids": ["3143244", "NO", "nope"]}, 2 + BUCKET),
+    ],
+)
+def test_geo_queries(api, method, path, body, queries):
+    _queries(api, path, body, method)
+    assert _queries(api, path, body, method) == queries
+
+
+def test_export_endpoints_queries(api, some_members):
+    body = {"report": "members", "aggregate_by": "gender_count", "format": "csv"}
+    _queries(api, "/v1/reporting/query/export", body)
+    created = _queries(api, "/v1/reporting/query/export", body)
+    listed = _queries(api, "/v1/reporting/exports", method="get")
+    _, exports, _ = api.get("/v1/reporting/exports")
+    shown = _queries(api, f"/v1/reporting/exports/{exports['exports'][0]['id']}", method="get")
+    # token, context, bucket, then: idempotency/insert work for a new export, the page for a list, the row
+    assert (created, listed, shown) == (5 + BUCKET, 3 + BUCKET, 3 + BUCKET)
+    for _ in range(3):
+        api.post("/v1/reporting/query/export", body)
+    assert _queries(api, "/v1/reporting/exports", method="get") == listed  # not one query per export
