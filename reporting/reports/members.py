@@ -186,7 +186,6 @@ _CONSENTS_LATERAL = (
     "CROSS JOIN LATERAL (SELECT c.key, c.value::boolean FROM jsonb_each(m.consents) AS c(key, value)"
     " WHERE jsonb_typeof(c.value) = 'boolean') AS consent(key, value)"
 )
-# A member listing an interest twice still counts once for it.
 # interest_set is properties.interests as a set of texts (a generated column), so a member listing an
 # interest twice still counts once for it.
 _INTERESTS_LATERAL = "CROSS JOIN LATERAL unnest(m.interest_set) AS interest(value)"
