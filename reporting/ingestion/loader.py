@@ -10,7 +10,7 @@ Contract of :func:`load_batch` (the caller wraps it in ``transaction.atomic()``,
 * A deletion removes the member when its ``updated_at`` is >= the stored one and leaves a tombstone, so an
   older late update cannot bring the member back; a newer non-deleted version re-creates it (a re-join).
 * A newly created member gets an ``in`` event at ``created_at``; a removed one an ``out`` event at
-  ``deleted_at`` (default: now), each with the member's attributes then; the unique
+  ``deleted_at`` (default: now), each with the member's attributes and its age bucket on that day; the unique
   (member_id, type, occurred_at) constraint makes both idempotent.
 * A member's community never changes: a version naming another community than the stored member's (or than
   the batch's oldest version of a new id) changes nothing and is returned in ``foreign`` by index.
@@ -70,6 +70,18 @@ WHERE m.community_id <> s.community_id ORDER BY s.idx
 _SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_COPIED, "age"))
 _EVENT_COLUMNS = ", ".join(_EVENT_ATTRIBUTES)
 
+
+def _event_values(alias: str, occurred_at: str) -> str:
+    """The event's attributes from ``alias``, its age bucket on the day it happened in the club's time zone
+    (``c`` is the community): a join imported two years late still has the age the member had then."""
+    return ", ".join(
+        f"reporting_age_bucket_on({alias}.birth_date, ({occurred_at} AT TIME ZONE c.timezone)::date)"
+        if column == "age"
+        else f"{alias}.{column}"
+        for column in _EVENT_ATTRIBUTES
+    )
+
+
 AGES = "reporting_ingest_ages"
 # One reporting_age_bucket call per distinct (birth date, time zone) of a run instead of one per member: the
 # function is the single rule, this table only remembers its answers until the run ends (drop_age_cache).
@@ -105,7 +117,7 @@ upserted AS (
     ON CONFLICT (id) DO UPDATE SET {_SET}
     WHERE reporting_member.updated_at < EXCLUDED.updated_at
       AND reporting_member.community_id = EXCLUDED.community_id
-    RETURNING id, community_id, created_at, updated_at, (xmax = 0) AS created, {_EVENT_COLUMNS}
+    RETURNING id, community_id, birth_date, created_at, updated_at, (xmax = 0) AS created, {_EVENT_COLUMNS}
 ),
 revived AS (
     DELETE FROM reporting_membertombstone AS t USING upserted AS u
@@ -114,11 +126,15 @@ revived AS (
 joined AS (
     -- Every CTE sees the tombstones as they were before this statement, "revived" included.
     INSERT INTO reporting_memberevent (community_id, member_id, type, occurred_at, {_EVENT_COLUMNS})
-    SELECT u.community_id, u.id, 'in',
-           -- a re-join that kept its old created_at joins again when it came back, not before it left
-           CASE WHEN t.deleted_at >= u.created_at THEN greatest(u.updated_at, t.deleted_at) ELSE u.created_at END,
-           {", ".join(f"u.{c}" for c in _EVENT_ATTRIBUTES)}
-    FROM upserted AS u LEFT JOIN reporting_membertombstone AS t ON t.member_id = u.id
+    SELECT u.community_id, u.id, 'in', j.occurred_at, {_event_values("u", "j.occurred_at")}
+    FROM upserted AS u
+    JOIN reporting_community AS c ON c.id = u.community_id
+    LEFT JOIN reporting_membertombstone AS t ON t.member_id = u.id
+    -- a re-join that kept its old created_at joins again when it came back, not before it left
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN t.deleted_at >= u.created_at THEN greatest(u.updated_at, t.deleted_at)
+                    ELSE u.created_at END AS occurred_at
+    ) AS j
     WHERE u.created
     ON CONFLICT (member_id, type, occurred_at) DO NOTHING
 )
@@ -138,7 +154,7 @@ WITH doomed AS (
 removed AS (
     DELETE FROM reporting_member AS m USING doomed AS d
     WHERE m.id = d.id
-    RETURNING m.id, m.community_id, d.deleted_at, {", ".join(f"m.{c}" for c in _EVENT_ATTRIBUTES)}
+    RETURNING m.id, m.community_id, m.birth_date, d.deleted_at, {", ".join(f"m.{c}" for c in _EVENT_ATTRIBUTES)}
 ),
 buried AS (
     INSERT INTO reporting_membertombstone (member_id, community_id, deleted_at, updated_at)
@@ -150,7 +166,8 @@ buried AS (
 ),
 left_club AS (
     INSERT INTO reporting_memberevent (community_id, member_id, type, occurred_at, {_EVENT_COLUMNS})
-    SELECT community_id, id, 'out', deleted_at, {_EVENT_COLUMNS} FROM removed
+    SELECT r.community_id, r.id, 'out', r.deleted_at, {_event_values("r", "r.deleted_at")}
+    FROM removed AS r JOIN reporting_community AS c ON c.id = r.community_id
     ON CONFLICT (member_id, type, occurred_at) DO NOTHING
 )
 SELECT count(*) FROM removed

@@ -271,7 +271,10 @@ def test_events_carry_the_members_attributes(clubs: dict[int, Community]) -> Non
         "optin_channel": "Android-App",
         "optin_subchannel": "store-1",
     }
-    assert (joined["optin_platform"], joined["gender"], joined["age"]) == ("android", "other", "30-34")
+    # The age is the one on the day of joining (2023-06-01 in Stockholm), not today's.
+    then = age_bucket(birth, "Europe/Stockholm", today=dt.date(2023, 6, 1))
+    assert then != age_bucket(birth, "Europe/Stockholm")
+    assert (joined["optin_platform"], joined["gender"], joined["age"]) == ("android", "other", then)
     assert joined["consents"] == {"dmp_profiling": True}
 
 
