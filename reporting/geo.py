@@ -18,6 +18,7 @@ from reporting.models import Place
 from reporting.query import cursor as cursors
 from reporting.query import errors
 from reporting.query.errors import invalid
+from reporting.selectors import Page
 
 PLACE_FIELDS = ("id", "type", "name", "country", "parent_id", "latitude", "longitude", "timezone")
 _CURSOR_REPORT = "geo.places"
@@ -40,20 +41,7 @@ class PlacesQuery:
         return cursors.fingerprint(report=_CURSOR_REPORT, filter_raw=criteria, aggregate_by=None, community_ids=())
 
 
-@dataclass(frozen=True)
-class PlacesPage:
-    records: list[dict[str, Any]]
-    next_page_info: str | None
-
-    def envelope(self) -> dict[str, Any]:
-        return {
-            "records": self.records,
-            "pagination": {"next_page_info": self.next_page_info},
-            "result_type": "records",
-        }
-
-
-def places_page(*, query: PlacesQuery) -> PlacesPage:
+def places_page(*, query: PlacesQuery) -> Page:
     """One page of places matching every given criterion, most populous first (ties by id).
 
     The name prefix is matched case-insensitively and literally (``%`` and ``_`` are not wildcards). A cursor
@@ -80,7 +68,7 @@ def places_page(*, query: PlacesQuery) -> PlacesPage:
         rows = rows[: query.limit]
         last = rows[-1]
         next_page_info = cursors.encode(query_fingerprint=query.fingerprint(), keys=[last["population"], last["id"]])
-    return PlacesPage(records=[_public(row) for row in rows], next_page_info=next_page_info)
+    return Page(records=[_public(row) for row in rows], next_page_info=next_page_info)
 
 
 def place_detail(*, place_id: str) -> dict[str, Any] | None:

@@ -13,6 +13,8 @@ from reporting.api.exceptions import MissingPermit, RateLimited
 from reporting.api.renderers import FastJSONRenderer
 from reporting.context import ORGANIZATION, Context, resolve_context
 from reporting.principals import Principal
+from reporting.query.request import lookup_report, require_object
+from reporting.reports.declarations import Report
 
 
 class ReportingView(APIView):
@@ -36,6 +38,16 @@ class ReportingView(APIView):
 
     def optional_context(self, request: Request) -> Context | None:
         return resolve_context(self.principal(request), request.headers, required=False)
+
+    def report_request(self, request: Request, endpoint_permit: str) -> tuple[Context, dict[str, Any], Report]:
+        """The handling order of docs/api.md up to the charge: endpoint permit, context, an object body, a known
+        report, the report's permit."""
+        self.require(request, endpoint_permit)
+        context = self.context(request)
+        body = require_object(request.data)
+        report = lookup_report(body)
+        self.require(request, report.permit)
+        return context, body, report
 
     def charge(self, request: Request, context: Context | None, cost: int) -> None:
         """Take ``cost`` tokens from the caller's bucket or raise 429; the headers go on every later answer."""

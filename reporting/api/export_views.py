@@ -23,7 +23,7 @@ from reporting.exports.requests import parse_export_request, parse_idempotency_k
 from reporting.models import Export
 from reporting.query import errors
 from reporting.query.errors import ErrorTree, invalid
-from reporting.query.request import lookup_report, query_cost, require_object
+from reporting.query.request import query_cost
 
 EXPORT_COST_FACTOR = 5  # reporting-api.md §4: an export costs its query's cost x 5
 _LIST_DEFAULT, _LIST_MAX = 20, 100
@@ -115,11 +115,7 @@ class QueryExportView(ExportView):
 
     @extend_schema(**_export_schema("Query (records) export", "query_export"))
     def post(self, request: Request) -> Response:
-        self.require(request, self.permit)
-        context = self.context(request)
-        body = require_object(request.data)
-        report = lookup_report(body)
-        self.require(request, report.permit)
+        context, body, report = self.report_request(request, self.permit)
         self.charge(request, context, query_cost(report, body.get("filter")) * EXPORT_COST_FACTOR)
         export_request = parse_export_request(body, report)
         key = parse_idempotency_key(request.headers.get("Idempotency-Key"))

@@ -27,11 +27,7 @@ from reporting.reports import all_reports
 class QueryView(ReportingView):
     @extend_schema(**schema.QUERY)
     def post(self, request: Request) -> Response:
-        self.require(request, permits.QUERY)
-        context = self.context(request)
-        body = require_object(request.data)
-        report = lookup_report(body)
-        self.require(request, report.permit)
+        context, body, report = self.report_request(request, permits.QUERY)
         self.charge(request, context, query_cost(report, body.get("filter")))
         query = parse_records_query(body, report)
         page = selectors.records_page(community_ids=context.community_ids, query=query)
@@ -61,11 +57,7 @@ class MetadataView(ReportingView):
 class FieldMetadataView(ReportingView):
     @extend_schema(**schema.FIELD_METADATA)
     def post(self, request: Request) -> Response:
-        self.require(request, permits.QUERY)
-        context = self.context(request)
-        body = require_object(request.data)
-        report = lookup_report(body)
-        self.require(request, report.permit)
+        context, body, report = self.report_request(request, permits.QUERY)
         self.charge(request, context, 2)
         errors_ = ErrorTree()
         reject_unknown_keys(body, {"report", "field", "filter", "limit"}, errors_)

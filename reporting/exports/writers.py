@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
@@ -37,7 +37,30 @@ def csv_header(names: Sequence[str], *, delimiter: str) -> bytes:
     return buffer.getvalue().encode()
 
 
-class CsvFile:
+class _AllOrNothing:
+    """``with`` a writer: closed (complete) when the block succeeds, discarded when it or the close fails."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is not None:
+            self.discard()
+            return
+        try:
+            self.close()
+        except BaseException:
+            self.discard()
+            raise
+
+
+class CsvFile(_AllOrNothing):
     """A CSV file: optional BOM and the header, then rows exactly as PostgreSQL formatted them."""
 
     def __init__(self, path: Path, header: Sequence[str], *, delimiter: str, bom: bool):
@@ -60,21 +83,8 @@ class CsvFile:
             self.handle.close()
         self.path.unlink(missing_ok=True)
 
-    def __enter__(self) -> CsvFile:
-        return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        if kind is not None:
-            self.discard()
-            return
-        try:
-            self.close()
-        except BaseException:
-            self.discard()
-            raise
-
-
-class XlsxFile:
+class XlsxFile(_AllOrNothing):
     """An XLSX workbook streamed row by row; past ``sheet_max_rows`` (header included) it goes on a new sheet.
 
     XlsxWriter builds the package around the rows (content types, workbook, styles, a bold header row per sheet),
@@ -176,19 +186,6 @@ class XlsxFile:
                 self.zip.close()
         finally:
             self.path.unlink(missing_ok=True)
-
-    def __enter__(self) -> XlsxFile:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        if kind is not None:
-            self.discard()
-            return
-        try:
-            self.close()
-        except BaseException:
-            self.discard()
-            raise
 
 
 class _Skeleton:
