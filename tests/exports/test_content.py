@@ -50,6 +50,14 @@ def download(api: Any, export: dict[str, Any]) -> bytes:
     return b"".join(response.streaming_content)
 
 
+def test_the_worker_runs_on_the_configured_broker(worker: Any, broker: Any) -> None:
+    """So a run with CELERY_BROKER_URL=amqp://… (CI's RabbitMQ pass) really exercises RabbitMQ."""
+    scheme = (broker.url or "filesystem://").split("://", 1)[0]
+    transport = next(line for line in worker.output().splitlines() if "transport:" in line)
+    assert transport.split("transport:", 1)[1].strip().startswith(f"{scheme}://"), transport
+    assert celery_app.connection_for_write().as_uri().startswith(f"{scheme}://"), "this process publishes there too"
+
+
 def test_csv_bytes_exactly(worker: Any, api: Any, insert_members: Any) -> None:
     created = dt.datetime(2017, 6, 19, 9, 56, 22, 527000, tzinfo=UTC)
     insert_members(
