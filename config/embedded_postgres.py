@@ -51,7 +51,7 @@ def stop(var_dir: Path) -> bool:
 
 
 def _runtime_dir(var_dir: Path) -> Path:
-    path = var_dir / "run"
+    path = (var_dir / "run").resolve()  # XDG paths must be absolute; a relative one counts as unset
     path.mkdir(parents=True, exist_ok=True)
     path.chmod(0o700)  # a runtime dir must be private, or platformdirs warns and falls back to /tmp
     return path
