@@ -38,21 +38,9 @@ WHERE e.type = 'in' AND m.id = e.member_id AND c.id = e.community_id
   AND e.age IS DISTINCT FROM reporting_age_bucket_on(m.birth_date, (e.occurred_at AT TIME ZONE c.timezone)::date);
 """
 
-# Back to the 0002 definition; the recomputed event ages stay (they are the more correct ones).
-REVERSE = r"""
-CREATE OR REPLACE FUNCTION reporting_age_bucket(birth date, tz text) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN birth IS NULL THEN NULL
-        WHEN years <= 14 THEN '-14'
-        WHEN years >= 80 THEN '80-'
-        ELSE (years - years % 5)::text || '-' || (years - years % 5 + 4)::text
-    END
-    FROM (SELECT date_part('year', age((now() AT TIME ZONE tz)::date, birth))::int AS years) AS computed
-$$;
-DROP FUNCTION IF EXISTS reporting_age_bucket_on(date, date);
-DROP FUNCTION IF EXISTS reporting_age_years(date, date);
-"""
+# Going back keeps the functions: the new reporting_age_bucket answers exactly as 0002's did, and the recomputed
+# event ages are the more correct ones.
+REVERSE = migrations.RunSQL.noop
 
 
 class Migration(migrations.Migration):
