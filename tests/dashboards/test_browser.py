@@ -74,8 +74,16 @@ def places(transactional_db) -> None:
 
 
 class Console:
-    def __init__(self) -> None:
+    """Console errors and warnings, page errors, failed requests, and any request that leaves the server's origin
+    (the pages must work offline: plotly.min.js names CDNs as defaults, and none may be used)."""
+
+    def __init__(self, origin: str) -> None:
+        self.origin = origin.rstrip("/") + "/"
         self.problems: list[str] = []
+
+    def _request(self, url: str) -> None:
+        if not url.startswith((self.origin, "data:", "blob:")):
+            self.problems.append(f"request outside {self.origin}: {url}")
 
     def watch(self, page: Page) -> Page:
         page.on(
@@ -84,12 +92,13 @@ class Console:
         )
         page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(f"requestfailed: {r.url}"))
+        page.on("request", lambda r: self._request(r.url))
         return page
 
 
 @pytest.fixture
-def console() -> Iterator[Console]:
-    watcher = Console()
+def console(live_server: Any) -> Iterator[Console]:
+    watcher = Console(live_server.url)
     yield watcher
     assert watcher.problems == []
 
