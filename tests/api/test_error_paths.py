@@ -175,3 +175,25 @@ def test_a_real_bug_on_a_page_keeps_the_html_500(settings):
     response = Client(raise_request_exception=False).get("/test-bug/page")
     assert response.status_code == 500
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("depth", [200, 900])
+def test_deeply_nested_values_in_a_valid_body_are_4xx(api, depth):
+    deep = "[" * depth + "]" * depth
+    for path, template in (
+        (
+            "/v1/reporting/query",
+            '{"report": "members", "filter": {"type": "equal", "field": "properties.k", "value": %s}}',
+        ),
+        (
+            "/v1/reporting/field_metadata",
+            '{"report": "members", "field": "gender", "filter": {"type": "in", "field": "gender", "value": %s}}',
+        ),
+        (
+            "/v1/reporting/query/export",
+            '{"report": "members", "format": "csv", "filter": {"type": "equal", "field": "age", "value": %s}}',
+        ),
+    ):
+        response = api.client.post(path, data=template % deep, content_type="application/json", headers=api.headers())
+        assert 400 <= response.status_code < 500, (path, response.status_code, response.content[:200])
+        assert "error" in json.loads(response.content)
