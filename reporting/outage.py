@@ -97,7 +97,9 @@ def outage_response(request: HttpRequest, outage: Outage, exc: BaseException) ->
     """JSON for the API, the "temporarily unavailable" page for people; neither touches the database."""
     log_outage(request, outage, exc)
     headers = outage_headers()
-    if is_api_path(request.path):
+    # The exports page's status poller asks for JSON only; a browser navigating asks for HTML.
+    wants_json = request.accepts("application/json") and not request.accepts("text/html")
+    if is_api_path(request.path) or wants_json:
         return JsonResponse(outage_body(outage), status=503, headers=headers)
     # Rendered without the request: context processors would load the session and user from the database.
     page = render_to_string("503.html", {"retry_after": retry_after_seconds()})

@@ -13,6 +13,7 @@ from tests.faults.conftest import CLUB_ID, Stack
 
 API = "api"
 PAGE = "page"
+POLL = "poll"
 MAX_REQUESTS_PER_CLIENT = 3000
 PAUSE_SECONDS = 0.02
 
@@ -46,6 +47,11 @@ def _page_requests(stack: Stack) -> list[tuple[str, str, bytes | None, dict[str,
     return [("GET", f"/clubs/{CLUB_ID}/", None, headers), ("GET", "/exports/", None, headers)]
 
 
+def _poll_requests(stack: Stack) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
+    """What the exports page's script polls: JSON, so its 503 is JSON too."""
+    return [("GET", "/exports/status", None, {"Cookie": stack.session_cookie, "Accept": "application/json"})]
+
+
 class Load:
     def __init__(self, stack: Stack, *, clients_per_kind: int = 2):
         self.stack = stack
@@ -57,6 +63,7 @@ class Load:
             for kind, requests in ((API, _api_requests(stack)), (PAGE, _page_requests(stack)))
             for offset in range(clients_per_kind)
         ]
+        self._threads.append(threading.Thread(target=self._client, args=(POLL, _poll_requests(stack), 0), daemon=True))
 
     def __enter__(self) -> Load:
         for thread in self._threads:

@@ -47,14 +47,16 @@ class PrivatePostgres:
         os.chown(self.pgdata, entry.pw_uid, entry.pw_gid)
 
     def _run(self, program: str, *args: str, timeout: float = 60) -> None:
-        subprocess.run(
+        done = subprocess.run(
             [str(self.bin / program), "-D", str(self.pgdata), *args],
             user=self.user,
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
             timeout=timeout,
+            check=False,
         )
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} {' '.join(args)} failed: {done.stdout} {done.stderr}")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
@@ -75,8 +77,15 @@ class PrivatePostgres:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
     def close(self) -> None:
-        if (self.pgdata / "postmaster.pid").exists():
+        pid_file = self.pgdata / "postmaster.pid"
+        if not pid_file.exists():
+            return
+        try:
             self._run("pg_ctl", "-w", "-m", "immediate", "stop")
+        except RuntimeError:
+            # Never leave a server behind: SIGQUIT is PostgreSQL's own immediate shutdown, by the recorded pid.
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGQUIT)
+            raise
 
 
 class PrivateRedis:

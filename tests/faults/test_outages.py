@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 from tests.faults.conftest import Stack
-from tests.faults.load import API, PAGE, Answer, Load
+from tests.faults.load import API, PAGE, POLL, Answer, Load
 
 pytestmark = pytest.mark.timeout(300)
 OUTAGE_SECONDS = 3.0
@@ -81,6 +81,10 @@ def test_postgres_stops_and_returns_under_load(stack: Stack, mode: str) -> None:
         assert_api_503(answer, "database_unavailable")
     for answer in pages_down:
         assert_page_503(answer)
+    polls_down = between(answers, POLL, stopped, restarting)
+    assert polls_down
+    for answer in polls_down:
+        assert_api_503(answer, "database_unavailable")
     assert api_ok - back < RECOVERY_SECONDS
     assert page_ok - back < RECOVERY_SECONDS
     # A broken connection is discarded, not reused: once the server is back nothing fails any more.
