@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -65,8 +68,17 @@ def _log_in(web: WebServer) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("faults")
+def stack() -> Iterator[Stack]:
+    # Not under pytest's basetemp: every pytest session on the machine resets /tmp/pytest-of-<user> to 0700,
+    # which would lock PostgreSQL's own system user out of its data directory in the middle of a test.
+    root = Path(tempfile.mkdtemp(prefix="clubinsight-faults-"))
+    try:
+        yield from _stack(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _stack(root: Path) -> Iterator[Stack]:
     postgres = PrivatePostgres(root)
     redis = PrivateRedis(root)
     web: WebServer | None = None
