@@ -51,6 +51,13 @@ def test_dashboard_pages_keep_the_html_404(client, django_user_model):
     assert response["Content-Type"].startswith("text/html")
 
 
+def test_a_host_not_allowed_is_json_400_under_v1(client):
+    assert_json_error(client.get("/v1/reporting/exports", headers={"Host": "evil.example"}), 400)
+    page = client.get("/accounts/login/", headers={"Host": "evil.example"})
+    assert page.status_code == 400
+    assert page["Content-Type"].startswith("text/html")
+
+
 def test_405_and_413_are_json(api):
     assert_json_error(api.client.put("/v1/reporting/query", headers=api.headers()), 405)
     too_big = api.client.post(
