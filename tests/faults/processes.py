@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import time
+import warnings
 from pathlib import Path
 
 from tests.servers import free_port
@@ -17,10 +18,9 @@ class PrivatePostgres:
     """``initdb`` once, then ``pg_ctl start``/``stop`` at will on 127.0.0.1:<port> (no Unix socket)."""
 
     def __init__(self, root: Path):
-        runtime = root / "run"
-        runtime.mkdir(mode=0o700, exist_ok=True)
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))  # pgserver's import warns without one
-        from pgserver._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pgserver's import warns about XDG_RUNTIME_DIR, which is not used here
+            from pgserver._commands import POSTGRES_BIN_PATH
 
         self.bin = POSTGRES_BIN_PATH
         self.pgdata = root / "pgdata"
