@@ -97,6 +97,7 @@ def _stack(root: Path) -> Iterator[Stack]:
             "REPORTING_RATE_LIMIT_CAPACITY": "1000000",
             "REPORTING_RATE_LIMIT_REFILL_PER_SECOND": "100000",
             "REPORTING_OUTAGE_RETRY_AFTER_SECONDS": "3",
+            "REPORTING_REDIS_TIMEOUT_SECONDS": "1",
         }
         _manage(env, "migrate", "--no-input")
         _manage(env, "create_community", str(CLUB_ID), "--slug", "faults", "--name", "Faults", "--country", "NO")

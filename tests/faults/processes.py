@@ -125,4 +125,16 @@ class PrivateRedis:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
 
-    close = kill
+    def pause(self) -> None:
+        """SIGSTOP: Redis keeps its connections but answers nothing, as an overloaded or partitioned host."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.resume()
+        self.kill()

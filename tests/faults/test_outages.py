@@ -19,6 +19,8 @@ pytestmark = pytest.mark.timeout(300)
 OUTAGE_SECONDS = 3.0
 RECOVERY_SECONDS = 5.0
 RETRY_AFTER = "3"  # REPORTING_OUTAGE_RETRY_AFTER_SECONDS of the stack
+REDIS_TIMEOUT = 1.0  # REPORTING_REDIS_TIMEOUT_SECONDS of the stack
+HUNG_SECONDS = 4.0
 
 
 def workers(stack: Stack) -> set[int]:
@@ -126,3 +128,30 @@ def test_redis_dies_and_returns_under_load(stack: Stack) -> None:
     assert after
     assert {a.status for a in after} == {200}
     assert workers(stack) == before
+
+
+def test_a_hung_redis_is_a_bounded_503(stack: Stack) -> None:
+    """A Redis that stops answering (rather than refusing) must not hold requests: each waits at most the
+    configured timeout (REPORTING_REDIS_TIMEOUT_SECONDS) and is answered 503; then everything recovers."""
+    with Load(stack) as load:
+        warm = time.monotonic()
+        load.wait_for_success(API, since=warm, timeout=30)
+
+        stack.redis.pause()
+        paused = time.monotonic()
+        time.sleep(HUNG_SECONDS)
+        resuming = time.monotonic()
+        stack.redis.resume()
+        back = time.monotonic()
+
+        api_ok = load.wait_for_success(API, since=back, timeout=RECOVERY_SECONDS + 5)
+        time.sleep(1.0)
+    answers = load.snapshot()
+
+    assert_never_a_server_error(answers)
+    api_down = between(answers, API, paused, resuming)
+    assert len(api_down) >= 2
+    for answer in api_down:
+        assert_api_503(answer, "cache_unavailable")
+        assert answer.ended - answer.started < REDIS_TIMEOUT + 1.5
+    assert api_ok - back < RECOVERY_SECONDS
