@@ -23,6 +23,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_number(name: str, default: str, kind: type[int] | type[float]) -> Any:
+    raw = os.environ.get(name, default)
+    try:
+        return kind(raw)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}"
+        ) from None
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
 # The embedded default is for a laptop; production must set its own key (the setting refuses nothing, the
 # README says so, and `manage.py check --deploy` flags a short one).
@@ -96,7 +108,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (rate-limit buckets may use it): Redis when REDIS_URL is set, else the database. ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Bounded waits (as the rate limiter's): a Redis that hangs is an outage answered 503, not a stuck worker.
+    _REDIS_TIMEOUT = env_number("REPORTING_REDIS_TIMEOUT_SECONDS", "2", float)
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": _REDIS_TIMEOUT, "socket_timeout": _REDIS_TIMEOUT},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
 
@@ -168,18 +188,6 @@ SPECTACULAR_SETTINGS = {
 
 # --- Product limits, one namespace (read through reporting.conf.reporting_setting; values that make no sense,
 # such as a refill rate of 0, are refused at start-up by reporting.conf.validate_reporting_settings). ---
-def env_number(name: str, default: str, kind: type[int] | type[float]) -> Any:
-    raw = os.environ.get(name, default)
-    try:
-        return kind(raw)
-    except ValueError:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}"
-        ) from None
-
-
 REPORTING = {
     "RATE_LIMIT_CAPACITY": env_number("REPORTING_RATE_LIMIT_CAPACITY", "600", int),
     "RATE_LIMIT_REFILL_PER_SECOND": env_number("REPORTING_RATE_LIMIT_REFILL_PER_SECOND", "10", float),

@@ -34,7 +34,9 @@ class Outage:
 
 
 DATABASE = Outage("database_unavailable", "The database is temporarily unavailable; retry later")
-CACHE = Outage("cache_unavailable", "The rate-limit store is temporarily unavailable; retry later")
+CACHE = Outage(
+    "cache_unavailable", "The cache (Redis, which holds the rate limits) is temporarily unavailable; retry later"
+)
 
 
 def dependency_outage(exc: BaseException) -> Outage | None:
