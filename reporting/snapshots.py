@@ -213,6 +213,12 @@ def _backfill_sql() -> str:
     return _BACKFILL_SQL.format(columns=columns, types=types, values=values, sets=sets)
 
 
+def last_backfill_day(now: dt.datetime) -> dt.datetime:
+    """The last midnight (UTC) a back-fill writes: before the current period, which only a live run may take
+    (between 00:00 and 00:15 it would otherwise lack the groupings events cannot give)."""
+    return (period_start(now) - PERIOD).replace(hour=0, minute=0)
+
+
 def snapshots_backfill_daily(*, community_ids: Sequence[int], now: dt.datetime | None = None) -> int:
     """Daily snapshots (00:00 UTC) from the first event to today, reconstructed from the join/leave events.
 
@@ -220,7 +226,7 @@ def snapshots_backfill_daily(*, community_ids: Sequence[int], now: dt.datetime |
     were when it joined; ``changed_at`` is the last event of that value before the snapshot. Periods that
     already have a snapshot keep it. Returns the rows written. Used by ``seed_demo`` (docs/snapshots.md).
     """
-    until = period_start(now or timezone.now()).replace(hour=0, minute=0)
+    until = last_backfill_day(now or timezone.now())
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
         cursor.execute(_backfill_sql(), {"ids": [int(cid) for cid in community_ids], "until": until})

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from reporting import enums
+from tests.ingestion.conftest import places  # noqa: F401 - the fixture, for the demo tests
 
 GROUPED_COLUMNS = (
     "optin_channel", "optin_subchannel", "optin_platform", "gender", "age", "location_country",

@@ -110,3 +110,10 @@ def test_deleting_a_community_deletes_its_snapshots(seeded_members):
     snapshots_take(now=NOW)
     Community.objects.filter(id=240).delete()
     assert not MemberCountSnapshot.objects.filter(community_id=240).exists()
+
+
+def test_a_backfill_never_takes_the_current_period():
+    from reporting.snapshots import last_backfill_day
+
+    assert last_backfill_day(dt.datetime(2026, 3, 29, 0, 5, tzinfo=UTC)) == dt.datetime(2026, 3, 28, tzinfo=UTC)
+    assert last_backfill_day(dt.datetime(2026, 3, 29, 0, 20, tzinfo=UTC)) == dt.datetime(2026, 3, 29, tzinfo=UTC)
