@@ -33,18 +33,19 @@ _ADVISORY_LOCK_KEY = 0x5E_A9_5A_0B
 # A snapshot never queues behind DDL for long: every statement queued behind it would wait too.
 _LOCK_TIMEOUT = "5s"
 
-# grouping_type -> the member column it groups by (booleans become "true"/"false" through ::text).
+# grouping_type -> the member column it groups by. Rows are grouped by the raw column and only the groups'
+# values are cast to text (booleans become "true"/"false"): casting every member row cost a third of the scan.
 GROUPING_COLUMNS: dict[str, str] = {
     "optin_channel": "m.optin_channel",
     "optin_subchannel": "m.optin_subchannel",
     "optin_platform": "m.optin_platform",
     "gender": "m.gender",
     "age": "m.age",
-    "location_country": "m.location_country::text",
-    "marketing_via_sms": "m.marketing_via_sms::text",
-    "marketing_via_email": "m.marketing_via_email::text",
-    "marketing_via_push": "m.marketing_via_push::text",
-    "marketing_via_anything": "m.marketing_via_anything::text",
+    "location_country": "m.location_country",
+    "marketing_via_sms": "m.marketing_via_sms",
+    "marketing_via_email": "m.marketing_via_email",
+    "marketing_via_push": "m.marketing_via_push",
+    "marketing_via_anything": "m.marketing_via_anything",
 }
 assert ("total", *GROUPING_COLUMNS) == enums.GROUPING_TYPES
 
@@ -65,7 +66,7 @@ def period_start(at: dt.datetime) -> dt.datetime:
 def _counts_sql() -> str:
     """Counts per community x grouping value of the communities in ``todo``, in one scan of the members."""
     types = "\n".join(f"WHEN GROUPING({column}) = 0 THEN '{name}'" for name, column in GROUPING_COLUMNS.items())
-    values = "\n".join(f"WHEN GROUPING({column}) = 0 THEN {column}" for column in GROUPING_COLUMNS.values())
+    values = "\n".join(f"WHEN GROUPING({column}) = 0 THEN {column}::text" for column in GROUPING_COLUMNS.values())
     sets = ", ".join(["(m.community_id)", *(f"(m.community_id, {column})" for column in GROUPING_COLUMNS.values())])
     return f"""
         SELECT m.community_id,
