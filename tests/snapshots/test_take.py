@@ -117,3 +117,20 @@ def test_a_backfill_never_takes_the_current_period():
 
     assert last_backfill_day(dt.datetime(2026, 3, 29, 0, 5, tzinfo=UTC)) == dt.datetime(2026, 3, 28, tzinfo=UTC)
     assert last_backfill_day(dt.datetime(2026, 3, 29, 0, 20, tzinfo=UTC)) == dt.datetime(2026, 3, 29, tzinfo=UTC)
+
+
+def test_concurrent_runs_leave_one_snapshot(transactional_db, seeded_members):
+    """Beat, the command and a web request may run at once: the advisory lock makes the later ones no-ops."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def take() -> int:
+        try:
+            return snapshots_take(now=NOW).rows
+        finally:
+            connection.close()  # each thread has its own connection
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        written = list(pool.map(lambda _: take(), range(3)))
+    expected = oracle_counts(seeded_members)
+    assert sorted(written) == [0, 0, len(expected)]
+    assert {key: row["members_count"] for key, row in snapshot_rows().items()} == dict(expected)
