@@ -9,7 +9,7 @@ on its own day) is the product's.
 The two years have the shape a marketer recognises (:func:`join_intensity`): growth, a December peak, a June
 summer campaign, the July holiday dip and a January lull, more sign-ups at weekends. Churn is early-heavy
 (time to leave is exponential, so most leavers go in their first months) and campaign joiners leave twice as
-often; about 7% of all joiners have left by the end, so 55,000 joins keep over 50,000 members.
+often; about 8% of all joiners have left by the end, so 55,000 joins keep over 50,000 members.
 """
 
 from __future__ import annotations
