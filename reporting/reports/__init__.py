@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from reporting.reports.declarations import Report
+from reporting.reports.grouped_count import MEMBERS_GROUPED_COUNT
 from reporting.reports.members import MEMBERS, MEMBERS_COUNT
 
-REPORTS: dict[str, Report] = {report.name: report for report in (MEMBERS, MEMBERS_COUNT)}
+REPORTS: dict[str, Report] = {report.name: report for report in (MEMBERS, MEMBERS_COUNT, MEMBERS_GROUPED_COUNT)}
 
 
 def get_report(name: str) -> Report | None:

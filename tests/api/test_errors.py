@@ -62,7 +62,7 @@ def test_body_just_under_the_limit_is_read(api):
         ({"report": 5}, {"report": [{"error": "invalid_type", "options": {"expected": "string"}}]}),
         (
             {"report": "sendings"},
-            {"report": [{"error": "invalid_value", "options": {"allowed": ["members", "members_count"]}}]},
+            {"report": [{"error": "invalid_value", "options": {"allowed": ["members", "members_count", "members_grouped_count"]}}]},
         ),
         ({"report": "members", "limit": 0}, {"limit": [{"error": "invalid_value", "options": {"min": 1, "max": 1000}}]}),
         ({"report": "members", "limit": 1001}, {"limit": [{"error": "invalid_value", "options": {"min": 1, "max": 1000}}]}),

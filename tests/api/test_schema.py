@@ -22,7 +22,7 @@ def test_schema_describes_the_reporting_endpoints(schema):
         assert "post" in paths[path], path
     query = paths["/v1/reporting/query"]["post"]
     body = query["requestBody"]["content"]["application/json"]["schema"]
-    assert body["properties"]["report"]["enum"] == ["members", "members_count"]
+    assert body["properties"]["report"]["enum"] == ["members", "members_count", "members_grouped_count"]
     assert {"401", "403", "422", "429", "470", "471"} <= set(query["responses"])
     headers = {p["name"] for p in query["parameters"] if p["in"] == "header"}
     assert {"X-Customer", "X-Loyalty-Club-Slug"} <= headers
