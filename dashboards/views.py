@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET
 from dashboards import charts
 from dashboards.access import accessible_clubs, is_admin, require_clubs
 from dashboards.overview import CHARTS, filter_bar
-from dashboards.selectors import OverviewData, Scope
-from dashboards.urlfilters import ViewFilter, parse_view_filter
+from dashboards.selectors import OverviewData, Scope, member_counts
+from dashboards.urlfilters import parse_view_filter
 from reporting.models import Community
 from reporting.reports.members import MEMBERS
 
@@ -34,7 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
     clubs = accessible_clubs(request.user)
     if len(clubs) == 1:
         return HttpResponseRedirect(reverse("dashboards:club", args=[clubs[0].id]))
-    return render(request, "dashboards/home.html", {"clubs": clubs, "nav_clubs": clubs})
+    counts = member_counts(community_ids=[club.id for club in clubs])
+    rows = [{"club": club, "members": charts.number(counts.get(club.id, 0))} for club in clubs]
+    return render(request, "dashboards/home.html", {"clubs": clubs, "rows": rows, "nav_clubs": clubs})
 
 
 @require_GET
@@ -120,9 +122,8 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
     data = OverviewData(scope=Scope(tuple(club.id for club in clubs), view_filter.raw))
     if view_filter.error:
         context["error"] = view_filter.error
-        context["bar"] = filter_bar(
-            view_filter=ViewFilter((), None, None), picker_values=data.picker_values, places={}, keep=keep
-        )
+        # The pickers and chips show the rejected parameters too, so each can be removed on its own.
+        context["bar"] = filter_bar(view_filter=view_filter, picker_values=data.picker_values, places={}, keep=keep)
         return render(request, "dashboards/overview.html", context, status=400)
     picker_values = data.picker_values
     places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
