@@ -460,3 +460,27 @@ def test_compare_pyramid_and_consents_show_clubs_side_by_side_not_summed():
     assert given["x"][0] == 6 / 10
     assert refused["x"][1] == 2 / 4
     assert unknown["x"][1] == 2 / 4
+
+
+def test_export_filters_read_as_words():
+    from dashboards.exports.describe import filter_in_words
+
+    assert filter_in_words(None) == "All members"
+    assert filter_in_words({"type": "in", "field": "age", "value": ["20-24", "80-", None]}) == (
+        "Age is 20-24, 80+ or (unknown)"
+    )
+    tree = {
+        "type": "and",
+        "operations": [
+            {"type": "equal", "field": "consents.cookie_tracking", "value": False},
+            {"type": "or", "operations": [
+                {"type": "equal", "field": "properties.interests", "value": "food_and_drink"},
+                {"type": "greater_or_equal_to", "field": "push_devices", "value": 2000},
+            ]},
+            {"type": "equal", "field": "optin_subchannel", "value": ""},
+        ],
+    }  # fmt: skip
+    assert filter_in_words(tree) == (
+        "Consent cookie tracking is no and (Interest is Food and drink or Push devices is at least 2,000)"
+        " and Subchannel is (empty)"
+    )
