@@ -6,12 +6,15 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from dashboards import charts
@@ -25,6 +28,16 @@ from reporting.reports.members import MEMBERS
 _IDS = re.compile(r"^\d{1,10}$")
 MAX_COMPARED_CLUBS = 12
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+FAVICON = Path(settings.BASE_DIR) / "static" / "favicon.ico"
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``: browsers ask for it on every origin, and the API viewers show it (a 404 otherwise)."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
 
 
 @require_GET

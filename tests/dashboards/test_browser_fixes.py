@@ -256,3 +256,18 @@ def test_multi_value_filters_show_in_the_pickers(live_server, browser, console, 
         assert width[0] <= width[1], picker
     shot(page, "filter-multi")
     expect(page.locator("#f-age")).to_be_visible()
+
+
+def test_api_docs_load_nothing_from_another_origin_and_the_favicon_is_served(live_server, browser, console, db):
+    page = new_page(browser, console, viewport={"width": 1440, "height": 900})
+    response = page.request.get(live_server.url + "/favicon.ico")
+    assert response.status == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.body()[:4] == b"\x00\x00\x01\x00"  # an ICO header
+    page.goto(live_server.url + "/api/redoc/")
+    expect(page.locator(".menu-content")).to_be_visible(timeout=30_000)
+    logo = page.locator(".menu-content img")
+    expect(logo).to_have_count(1, timeout=10_000)
+    expect(logo).to_have_attribute("src", "/favicon.ico")
+    page.wait_for_load_state("networkidle")
+    # The console fixture fails the test on any request outside the server's origin or any CSP error.
