@@ -364,9 +364,14 @@ def pyramid_chart(
         }
         if per_club:
             axis_layout["domain"] = [panel * width + 0.02, (panel + 1) * width - 0.02]
-            axis_layout["title"] = {"text": _escape(club_name)}
             if panel:
                 axis_layout["anchor"] = "y"
+            # The club's name above its pyramid (an axis title below would sit on the legend).
+            layout.setdefault("annotations", []).append(
+                {"text": _escape(club_name), "xref": "paper", "yref": "paper", "x": (panel + 0.5) * width,
+                 "y": 1.0, "yanchor": "bottom", "showarrow": False, "font": {"size": 12}}
+            )  # fmt: skip
+            layout["margin"] = {**layout["margin"], "t": 28}
         layout["xaxis" if panel == 0 else f"xaxis{panel + 1}"] = axis_layout
     layout["yaxis"] = {"type": "category", "categoryorder": "array", "categoryarray": categories, "automargin": True}
     figure = {"data": traces, "layout": layout} if buckets else None

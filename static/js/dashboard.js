@@ -91,6 +91,27 @@
       });
     }
 
+    document.querySelectorAll(".js-range").forEach(function (range) {
+      // Age from/to: selects every bucket between the two in the multi-select (its order is the buckets' order).
+      var list = document.getElementById(range.getAttribute("data-for"));
+      var from = range.querySelector(".js-range-from");
+      var to = range.querySelector(".js-range-to");
+      range.hidden = false;
+      function apply() {
+        if (!from.value || !to.value) {
+          return;
+        }
+        var values = Array.prototype.map.call(list.options, function (option) { return option.value; });
+        var low = Math.min(values.indexOf(from.value), values.indexOf(to.value));
+        var high = Math.max(values.indexOf(from.value), values.indexOf(to.value));
+        Array.prototype.forEach.call(list.options, function (option, index) {
+          option.selected = index >= low && index <= high;
+        });
+      }
+      from.addEventListener("change", apply);
+      to.addEventListener("change", apply);
+    });
+
     var form = document.querySelector(".js-filter-form");
     if (form) {
       form.addEventListener("submit", function () {

@@ -250,6 +250,29 @@ def test_multi_value_filters_show_in_the_pickers(live_server, browser, console, 
     assert page.locator("#f-age").evaluate(selected) == ["20-24", "25-29"]
     both = [r for r in rows if r["optin_channel"] in ("app", "pos")]
     assert tiles(page)[0] == len(both)
+    # Age as a range: "from 20-24 to 30-34" selects the three buckets, and the URL lists them.
+    page.select_option("#f-age-from", "20-24")
+    page.select_option("#f-age-to", "30-34")
+    assert page.locator("#f-age").evaluate(selected) == ["20-24", "25-29", "30-34"]
+    with page.expect_navigation():
+        page.click(".filter-actions button[type=submit]")
+    assert [v for n, v in only(page.url) if n == "age"] == ["20-24", "25-29", "30-34"]
+    ranged = select(
+        dataset,
+        [235],
+        lambda r: (
+            r["age"] in ("20-24", "25-29", "30-34")
+            and r["gender"] in ("woman", "man")
+            and r["optin_channel"] in ("app", "pos")
+        ),
+    )
+    assert tiles(page)[0] == len(ranged)
+    drawn(page)
+    # Column headers of numbers are right-aligned like the numbers under them.
+    align = page.locator("#card-gender th[scope=col]").evaluate_all(
+        "els => els.map(e => getComputedStyle(e).textAlign)"
+    )
+    assert align == ["left", "right"]
     # At 1440 px the date and place pickers show their whole value.
     for picker in ("#f-joined_from", "#f-city_place_id"):
         width = page.locator(picker).evaluate("el => [el.scrollWidth, el.clientWidth]")
