@@ -298,7 +298,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", "blob:"],  # blob: the charts' own "Download plot as a png" (in-page)
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

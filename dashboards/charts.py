@@ -13,20 +13,44 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboards.labels import UNKNOWN, display, raw, unique_labels
 from dashboards.selectors import TOP_N, Distribution, Kpis
 from dashboards.urlfilters import drill_query
 from reporting.enums import AGE_BUCKETS
 
-UNKNOWN = "(unknown)"
-PALETTE = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#dc2626", "#65a30d", "#475569")
+# The two colour-blind-safe palettes, kept apart so a club never wears a value's colour (docs/dashboards.md):
+# values of a distribution (gender, platform, consent state...) use Paul Tol's "muted" set, clubs in a comparison
+# use Okabe-Ito. No hex code is in both.
+PALETTE = ("#332288", "#CC6677", "#117733", "#DDCC77", "#88CCEE", "#882255", "#44AA99", "#999933", "#AA4499")
+CLUB_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+CONSENT_COLOURS = {"Given": "#117733", "Refused": "#CC6677", "Unknown": "#BBBBBB"}
+COUNT_AXIS = {"tickformat": ",~f", "rangemode": "tozero", "automargin": True}
+SHARE_AXIS = {"tickformat": ".0%", "rangemode": "tozero", "automargin": True}
 CHANNEL_LABELS = {"sms": "SMS", "email": "E-mail", "push": "Push", "anything": "Any channel"}
 EMPTY = "No members match these filters."
 
 
 @dataclass(frozen=True)
 class Table:
+    """Rows as the CSV writes them (raw values); ``labels`` are the first column as the page shows it."""
+
     columns: list[str]
     rows: list[list[Any]]
+    labels: list[str] | None = None
+
+    def shown_rows(self) -> list[tuple[str, str, list[str]]]:
+        """(shown label, raw first cell, formatted other cells) per row, for the HTML table."""
+        labels = self.labels or [str(row[0]) for row in self.rows]
+        return [(text, str(row[0]), [number(c) for c in row[1:]]) for text, row in zip(labels, self.rows, strict=True)]
+
+
+def number(value: Any) -> str:
+    """A table cell as text: integers with thousands separators (one style everywhere), None as a dash."""
+    if value is None:
+        return "\u2013"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,7 @@ class KpiView:
 
 
 def label(value: Any) -> str:
+    """The CSV spelling of a group value: raw, null as "(unknown)" (what the CSVs have always held)."""
     return UNKNOWN if value is None else str(value)
 
 
@@ -85,6 +110,7 @@ def base_layout(*, height: int = 320, legend: bool = False, **extra: Any) -> dic
         "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": "#1f2937"},
         "hoverlabel": {"namelength": -1},
+        "separators": ".,",
         "colorway": list(PALETTE),
     }
     layout.update(extra)
@@ -113,6 +139,10 @@ def kpi_view(kpis: Kpis, clubs: Mapping[int, str]) -> KpiView:
     return KpiView(tiles(kpis.totals), Table(columns, rows), per_club)
 
 
+def club_colour(index: int) -> str:
+    return CLUB_COLOURS[index % len(CLUB_COLOURS)]
+
+
 def reachability_chart(kpis: Kpis, clubs: Mapping[int, str]) -> Chart:
     """Members reachable per channel; bars per club when several clubs are compared."""
     names = [CHANNEL_LABELS[c] for c in CHANNEL_LABELS]
@@ -131,7 +161,7 @@ def reachability_chart(kpis: Kpis, clubs: Mapping[int, str]) -> Chart:
                 "customdata": drills,
                 "text": [_percent(s) for s in shares],
                 "textposition": "auto",
-                "marker": {"color": PALETTE[index % len(PALETTE)]},
+                "marker": {"color": club_colour(index) if kpis.per_club else PALETTE[0]},
                 "hovertemplate": f"{_escape(name)}<br>%{{x}}: %{{y:,}} (%{{text}})<extra></extra>",
             }
         )
@@ -147,7 +177,7 @@ def reachability_chart(kpis: Kpis, clubs: Mapping[int, str]) -> Chart:
     if kpis.totals["members"]:
         layout = base_layout(legend=bool(kpis.per_club), barmode="group")
         layout["xaxis"] = {"type": "category", "automargin": True}
-        layout["yaxis"] = {"rangemode": "tozero", "automargin": True}
+        layout["yaxis"] = dict(COUNT_AXIS)
         figure = {"data": traces, "layout": layout}
     return Chart("reachability", "Reachability per channel", figure, Table(columns, rows))
 
@@ -159,6 +189,7 @@ def donut_chart(
     column = dist.column
     panels = [(clubs.get(cid, str(cid)), rows) for cid, rows in dist.per_club.items()] or [("", dist.totals)]
     order = [row[column] for row in dist.totals]
+    shown = dict(zip(order, unique_labels(order), strict=True))
     colors = {value: PALETTE[i % len(PALETTE)] for i, value in enumerate(order)}
     traces = []
     width = 1 / len(panels)
@@ -170,19 +201,26 @@ def donut_chart(
             "hole": 0.55,
             "sort": False,
             "direction": "clockwise",
-            "labels": [label(row[column]) for row in rows],
+            "labels": [shown.get(row[column], display(row[column])) for row in rows],
             "values": [row["members_count"] for row in rows],
             "customdata": [drill_query((field_name, row[column])) for row in rows],
+            "hovertext": [_escape(raw(row[column])) for row in rows],
             "marker": {"colors": [colors.get(row[column], PALETTE[-1]) for row in rows]},
+            # Percentages inside the ring only: a small slice's label is hidden (the tooltip and the table
+            # have it) rather than drawn outside and clipped by the card.
             "textinfo": "percent",
-            "hovertemplate": "%{label}: %{value:,} (%{percent})<extra></extra>",
+            "texttemplate": "%{percent:.1%}",
+            "textposition": "inside",
+            "insidetextorientation": "horizontal",
+            "hovertemplate": "%{label}: %{value:,} (%{percent:.1%})<br>value: %{hovertext}<extra></extra>",
             "domain": {"x": [index * width + 0.01, (index + 1) * width - 0.01], "y": [0, 1]},
         }
         if name:
             trace["name"] = name
             trace["title"] = {"text": _escape(name), "position": "bottom center"}
         traces.append(trace)
-    figure = {"data": traces, "layout": base_layout(legend=True)} if dist.totals else None
+    layout = base_layout(legend=True, uniformtext={"minsize": 10, "mode": "hide"})
+    figure = {"data": traces, "layout": layout} if dist.totals else None
     return Chart(key, title, figure, _distribution_table(column, dist, clubs, title=heading))
 
 
@@ -195,89 +233,152 @@ def bar_chart(
     clubs: Mapping[int, str],
     *,
     top: int = TOP_N,
-    names: Callable[[Any], str] = label,
+    names: Callable[[Any], str] = display,
+    members: Mapping[int, int] | None = None,
 ) -> Chart:
-    """Horizontal bars of the ``top`` most frequent values (the engine's order), one bar group per club."""
+    """Horizontal bars of the ``top`` most frequent values (the engine's order), one bar group per club.
+
+    When clubs are compared (``members`` holds each club's member count), bars are shares of each club's members
+    so clubs of different sizes compare; the count is in the tooltip and both are in the table."""
     column = dist.column
     shown = dist.totals[:top]
-    categories = [names(row[column]) for row in shown]
+    categories = unique_labels([row[column] for row in shown], names)
     drills = [drill_query((field_name, row[column])) for row in shown]
+    raws = [_escape(raw(row[column])) for row in shown]
     if dist.per_club:
         traces = []
         for index, (cid, rows) in enumerate(dist.per_club.items()):
             counts = {row[column]: row["members_count"] for row in rows}
-            traces.append(_hbar(clubs.get(cid, str(cid)), categories, [counts.get(row[column], 0) for row in shown],
-                                drills, PALETTE[index % len(PALETTE)]))  # fmt: skip
+            values = [counts.get(row[column], 0) for row in shown]
+            whole = None if members is None else members.get(cid, 0)
+            traces.append(_hbar(clubs.get(cid, str(cid)), categories, values, drills, raws, club_colour(index),
+                                whole=whole))  # fmt: skip
     else:
-        traces = [_hbar("Members", categories, [row["members_count"] for row in shown], drills, PALETTE[0])]
+        traces = [_hbar("Members", categories, [row["members_count"] for row in shown], drills, raws, PALETTE[0])]
     height = max(220, 26 * len(shown) * max(1, len(traces) // 2 + 1) + 40)
     layout = base_layout(height=height, legend=bool(dist.per_club), barmode="group")
     layout["yaxis"] = {"type": "category", "autorange": "reversed", "automargin": True}
-    layout["xaxis"] = {"rangemode": "tozero", "automargin": True}
+    layout["xaxis"] = dict(SHARE_AXIS if dist.per_club and members is not None else COUNT_AXIS)
     figure = {"data": traces, "layout": layout} if shown else None
     note = f"Top {top} of {len(dist.totals)} values." if len(dist.totals) > top else ""
-    return Chart(key, title, figure, _distribution_table(column, dist, clubs, title=heading, names=names), note=note)
+    if dist.per_club and members is not None:
+        note = (note + " Bars are shares of each club's members.").strip()
+    table = _distribution_table(column, dist, clubs, title=heading, names=names, members=members)
+    return Chart(key, title, figure, table, note=note)
 
 
-def _hbar(name: str, categories: list[str], values: list[int], drills: list[str], color: str) -> dict[str, Any]:
-    return {
+def _hbar(
+    name: str,
+    categories: list[str],
+    values: list[int],
+    drills: list[str],
+    raws: list[str],
+    color: str,
+    *,
+    whole: int | None = None,
+) -> dict[str, Any]:
+    trace: dict[str, Any] = {
         "type": "bar",
         "orientation": "h",
         "name": name,
         "y": categories,
         "x": values,
         "customdata": drills,
+        "hovertext": raws,
         "marker": {"color": color},
-        "hovertemplate": f"{_escape(name)}<br>%{{y}}: %{{x:,}}<extra></extra>",
+        "hovertemplate": f"{_escape(name)}<br>%{{y}}: %{{x:,}}<br>value: %{{hovertext}}<extra></extra>",
     }
-
-
-def pyramid_chart(pyramid: Sequence[tuple[str | None, list[dict[str, Any]]]]) -> Chart:
-    """Age bucket x gender: the most frequent gender to the left, the others stacked to the right."""
-    present = {row["age"] for _, rows in pyramid for row in rows}
-    buckets: list[str | None] = [b for b in AGE_BUCKETS if b in present] + ([None] if None in present else [])
-    traces = []
-    table_rows = [[label(bucket)] for bucket in buckets]
-    peak = 0
-    for index, (gender, rows) in enumerate(pyramid):
-        counts = {row["age"]: row["members_count"] for row in rows}
-        values = [counts.get(bucket, 0) for bucket in buckets]
-        peak = max([peak, *values])
-        for table_row, value in zip(table_rows, values, strict=True):
-            table_row.append(value)
-        sign = -1 if index == 0 else 1
-        traces.append(
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": label(gender),
-                "y": [label(b) for b in buckets],
-                "x": [sign * v for v in values],
-                "text": [f"{v:,}" for v in values],
-                "textposition": "none",
-                "customdata": [drill_query(("age", b), ("gender", gender)) for b in buckets],
-                "marker": {"color": PALETTE[index % len(PALETTE)]},
-                "hovertemplate": f"{_escape(label(gender))}, age %{{y}}: %{{text}}<extra></extra>",
-            }
+    if whole is not None:
+        shares = [v / whole if whole else 0.0 for v in values]
+        trace["x"] = shares
+        trace["text"] = [f"{v:,}" for v in values]
+        trace["textposition"] = "none"
+        trace["hovertemplate"] = (
+            f"{_escape(name)}<br>%{{y}}: %{{x:.1%}} of members (%{{text}})<br>value: %{{hovertext}}<extra></extra>"
         )
-    ticks = _symmetric_ticks(peak)
-    layout = base_layout(height=max(260, 24 * len(buckets) + 60), legend=True, barmode="relative", bargap=0.1)
-    layout["yaxis"] = {
-        "type": "category",
-        "categoryorder": "array",
-        "categoryarray": [label(b) for b in buckets],
-        "automargin": True,
-    }
-    layout["xaxis"] = {
-        "tickvals": ticks,
-        "ticktext": [f"{abs(t):,}" for t in ticks],
-        "zeroline": True,
-        "automargin": True,
-    }
+    return trace
+
+
+def _age_order(present: set[Any]) -> list[str | None]:
+    return [b for b in AGE_BUCKETS if b in present] + ([None] if None in present else [])
+
+
+Pyramid = Sequence[tuple[str | None, list[dict[str, Any]]]]
+
+
+def pyramid_chart(
+    pyramid: Pyramid, per_club: Mapping[int, Pyramid] | None = None, clubs: Mapping[int, str] | None = None
+) -> Chart:
+    """Age bucket x gender: the most frequent gender to the left, the others stacked to the right.
+
+    When clubs are compared, one pyramid per club side by side (sharing the age axis), never a sum."""
+    panels: list[tuple[str, Pyramid]] = [("", pyramid)]
+    if per_club:
+        panels = [((clubs or {}).get(cid, str(cid)), rows) for cid, rows in per_club.items()]
+    genders = [gender for gender, _ in pyramid]
+    colours = {gender: PALETTE[i % len(PALETTE)] for i, gender in enumerate(genders)}
+    present = {row["age"] for _, p in panels for _, rows in p for row in rows}
+    buckets = _age_order(present)
+    categories = unique_labels(buckets)
+    traces = []
+    layout = base_layout(height=max(260, 24 * len(buckets) + 80), legend=True, barmode="relative", bargap=0.1)
+    table_rows: list[list[Any]] = [[label(bucket)] for bucket in buckets]
+    columns = ["Age"]
+    width = 1 / len(panels)
+    for panel, (club_name, rows_by_gender) in enumerate(panels):
+        axis = "x" if panel == 0 else f"x{panel + 1}"
+        peak = 0
+        for gender, rows in rows_by_gender:
+            index = genders.index(gender) if gender in genders else len(genders)
+            counts = {row["age"]: row["members_count"] for row in rows}
+            values = [counts.get(bucket, 0) for bucket in buckets]
+            peak = max([peak, *values])
+            for table_row, value in zip(table_rows, values, strict=True):
+                table_row.append(value)
+            columns.append(f"{club_name}: {label(gender)}" if club_name else label(gender))
+            sign = -1 if index == 0 else 1
+            prefix = f"{_escape(club_name)}, " if club_name else ""
+            traces.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "name": display(gender),
+                    "legendgroup": label(gender),
+                    "showlegend": panel == 0,
+                    "xaxis": axis,
+                    "y": categories,
+                    "x": [sign * v for v in values],
+                    "text": [f"{v:,}" for v in values],
+                    "textposition": "none",
+                    "customdata": [drill_query(("age", b), ("gender", gender)) for b in buckets],
+                    "marker": {"color": colours.get(gender, PALETTE[-1])},
+                    "hovertemplate": f"{prefix}{_escape(display(gender))}, age %{{y}}: %{{text}}<extra></extra>",
+                }
+            )
+        ticks = _symmetric_ticks(peak)
+        axis_layout: dict[str, Any] = {
+            "tickvals": ticks,
+            "ticktext": [f"{abs(t):,}" for t in ticks],
+            "zeroline": True,
+            "automargin": True,
+        }
+        if per_club:
+            axis_layout["domain"] = [panel * width + 0.02, (panel + 1) * width - 0.02]
+            if panel:
+                axis_layout["anchor"] = "y"
+            # The club's name above its pyramid (an axis title below would sit on the legend).
+            layout.setdefault("annotations", []).append(
+                {"text": _escape(club_name), "xref": "paper", "yref": "paper", "x": (panel + 0.5) * width,
+                 "y": 1.0, "yanchor": "bottom", "showarrow": False, "font": {"size": 12}}
+            )  # fmt: skip
+            layout["margin"] = {**layout["margin"], "t": 28}
+        layout["xaxis" if panel == 0 else f"xaxis{panel + 1}"] = axis_layout
+    layout["yaxis"] = {"type": "category", "categoryorder": "array", "categoryarray": categories, "automargin": True}
     figure = {"data": traces, "layout": layout} if buckets else None
-    table = Table(["Age", *(label(g) for g, _ in pyramid)], table_rows)
-    note = "Unknown age or gender is shown as (unknown)." if None in present or None in [g for g, _ in pyramid] else ""
-    return Chart("age", "Age pyramid (age x gender)", figure, table, note=note)
+    note = "Unknown age or gender is shown as (unknown)." if None in present or None in genders else ""
+    if per_club:
+        note = (note + " One pyramid per club.").strip()
+    return Chart("age", "Age pyramid (age x gender)", figure, Table(columns, table_rows, categories), note=note)
 
 
 def _symmetric_ticks(peak: int) -> list[int]:
@@ -288,54 +389,91 @@ def _symmetric_ticks(peak: int) -> list[int]:
     return [-2 * step, -step, 0, step, 2 * step]
 
 
-def consents_chart(rows: Sequence[dict[str, Any]], members: int) -> Chart:
-    """Per consent key: given, refused, and unknown (members in view without that key, by subtraction)."""
+def consents_chart(
+    rows: Sequence[dict[str, Any]],
+    members: int,
+    *,
+    per_club: Mapping[int, Sequence[dict[str, Any]]] | None = None,
+    club_members: Mapping[int, int] | None = None,
+    clubs: Mapping[int, str] | None = None,
+) -> Chart:
+    """Per consent key: given, refused, and unknown (members in view without that key, by subtraction).
+
+    When clubs are compared, each key has one stacked bar per club (shares of that club's members)."""
     keys = sorted({row["consent_key"] for row in rows})
-    counts = {(row["consent_key"], row["consent_value"]): row["members_count"] for row in rows}
-    given = [counts.get((k, True), 0) for k in keys]
-    refused = [counts.get((k, False), 0) for k in keys]
-    unknown = [max(0, members - g - r) for g, r in zip(given, refused, strict=True)]
+    key_labels = dict(zip(keys, unique_labels(keys), strict=True))
+    series: list[tuple[int | None, Sequence[dict[str, Any]], int]] = [(None, rows, members)]
+    if per_club:
+        series = [(cid, club_rows, (club_members or {}).get(cid, 0)) for cid, club_rows in per_club.items()]
+    categories: list[str] = []
+    drill_keys: list[str] = []
+    states: dict[str, list[int]] = {name: [] for name in CONSENT_COLOURS}
+    wholes: list[int] = []
+    table_rows: list[list[Any]] = []
+    table_labels: list[str] = []
+    for key in keys:
+        for cid, club_rows, whole in series:
+            counts = {(r["consent_key"], r["consent_value"]): r["members_count"] for r in club_rows}
+            given, refused = counts.get((key, True), 0), counts.get((key, False), 0)
+            unknown = max(0, whole - given - refused)
+            club_name = (clubs or {}).get(cid, str(cid)) if cid is not None else ""
+            shown = f"{key_labels[key]} · {club_name}" if club_name else key_labels[key]
+            categories.append(shown)
+            drill_keys.append(key)
+            wholes.append(whole)
+            for name, value in zip(CONSENT_COLOURS, (given, refused, unknown), strict=True):
+                states[name].append(value)
+            table_rows.append([key, *([club_name] if per_club else []), given, refused, unknown])
+            table_labels.append(key_labels[key])
     traces = []
-    for name, values, value, color in (
-        ("Given", given, True, "#059669"),
-        ("Refused", refused, False, "#dc2626"),
-        ("Unknown", unknown, None, "#94a3b8"),
-    ):
-        traces.append(
-            {
-                "type": "bar",
-                "orientation": "h",
-                "name": name,
-                "y": keys,
-                "x": values,
-                "customdata": [drill_query((f"consents.{k}", value)) for k in keys],
-                "marker": {"color": color},
-                "hovertemplate": f"%{{y}}: {name.lower()} by %{{x:,}}<extra></extra>",
-            }
-        )
-    layout = base_layout(height=max(200, 34 * len(keys) + 70), legend=True, barmode="stack")
+    for (name, colour), value in zip(CONSENT_COLOURS.items(), (True, False, None), strict=True):
+        counts_ = states[name]
+        trace: dict[str, Any] = {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "y": categories,
+            "x": counts_,
+            "customdata": [drill_query((f"consents.{k}", value)) for k in drill_keys],
+            "hovertext": [_escape(raw(k)) for k in drill_keys],
+            "marker": {"color": colour},
+            "hovertemplate": f"%{{y}}: {name.lower()} by %{{x:,}}<br>key: %{{hovertext}}<extra></extra>",
+        }
+        if per_club:
+            trace["x"] = [c / w if w else 0.0 for c, w in zip(counts_, wholes, strict=True)]
+            trace["text"] = [f"{c:,}" for c in counts_]
+            trace["textposition"] = "none"
+            trace["hovertemplate"] = f"%{{y}}: {name.lower()} by %{{x:.1%}} (%{{text}})<extra></extra>"
+        traces.append(trace)
+    layout = base_layout(height=max(200, 34 * len(categories) + 70), legend=True, barmode="stack")
     layout["yaxis"] = {"type": "category", "automargin": True, "autorange": "reversed"}
+    layout["xaxis"] = dict(SHARE_AXIS if per_club else COUNT_AXIS)
     figure = {"data": traces, "layout": layout} if keys and members else None
-    table = Table(
-        ["Consent", "Given", "Refused", "Unknown"],
-        [[k, g, r, u] for k, g, r, u in zip(keys, given, refused, unknown, strict=True)],
-    )
+    columns = ["Consent", *(["Club"] if per_club else []), "Given", "Refused", "Unknown"]
     empty = "No consents recorded for these members." if members else EMPTY
-    return Chart("consents", "Consents", figure, table, empty=empty)
+    note = "Bars are shares of each club's members." if per_club else ""
+    return Chart("consents", "Consents", figure, Table(columns, table_rows, table_labels), empty=empty, note=note)
 
 
 def city_name(places: Mapping[str, dict[str, Any]]) -> Callable[[Any], str]:
     def name(place_id: Any) -> str:
-        if place_id is None:
-            return UNKNOWN
+        if place_id is None or place_id == "":
+            return display(place_id)
         place = places.get(place_id)
         return f"{place['name']} ({place['country']})" if place else f"Unknown place {place_id}"
 
     return name
 
 
-def cities_chart(dist: Distribution, places: Mapping[str, dict[str, Any]], clubs: Mapping[int, str]) -> Chart:
-    return bar_chart("cities", "Top cities", "City", "city_place_id", dist, clubs, names=city_name(places))
+def cities_chart(
+    dist: Distribution,
+    places: Mapping[str, dict[str, Any]],
+    clubs: Mapping[int, str],
+    *,
+    members: Mapping[int, int] | None = None,
+) -> Chart:
+    names = city_name(places)
+    return bar_chart("cities", "Top cities", "City", "city_place_id", dist, clubs, names=names, members=members)
 
 
 def map_chart(rows: Sequence[dict[str, Any]], places: Mapping[str, dict[str, Any]]) -> Chart:
@@ -416,17 +554,39 @@ def growth_chart() -> Chart:
 
 
 def _distribution_table(
-    column: str, dist: Distribution, clubs: Mapping[int, str], *, title: str, names: Callable[[Any], str] = label
+    column: str,
+    dist: Distribution,
+    clubs: Mapping[int, str],
+    *,
+    title: str,
+    names: Callable[[Any], str] = display,
+    members: Mapping[int, int] | None = None,
 ) -> Table:
+    """CSV cells keep the raw value (``label``); the page shows ``names``. With ``members`` (a comparison of
+    clubs) each club has a share column next to its count."""
+    values = [row[column] for row in dist.totals]
+    csv_name = label if names is display else names
+    shown = unique_labels(values, names)
     if not dist.per_club:
-        return Table([title, "Members"], [[names(row[column]), row["members_count"]] for row in dist.totals])
+        rows = [[csv_name(row[column]), row["members_count"]] for row in dist.totals]
+        return Table([title, "Members"], rows, shown)
     per_club = {cid: {row[column]: row["members_count"] for row in rows} for cid, rows in dist.per_club.items()}
-    columns = [title, *(clubs.get(cid, str(cid)) for cid in dist.per_club), "Total"]
-    rows = [
-        [names(row[column]), *(per_club[cid].get(row[column], 0) for cid in dist.per_club), row["members_count"]]
-        for row in dist.totals
-    ]
-    return Table(columns, rows)
+    columns = [title]
+    for cid in dist.per_club:
+        name = clubs.get(cid, str(cid))
+        columns += [name, f"{name} share"] if members is not None else [name]
+    columns.append("Total")
+    table_rows = []
+    for row in dist.totals:
+        cells: list[Any] = [csv_name(row[column])]
+        for cid in dist.per_club:
+            count = per_club[cid].get(row[column], 0)
+            cells.append(count)
+            if members is not None:
+                cells.append(_percent(share(count, members.get(cid, 0))))
+        cells.append(row["members_count"])
+        table_rows.append(cells)
+    return Table(columns, table_rows, shown)
 
 
 def _percent(value: float | None) -> str:

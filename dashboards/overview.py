@@ -12,8 +12,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from dashboards import charts
+from dashboards.labels import display
 from dashboards.selectors import OverviewData
-from dashboards.urlfilters import JOINED_FROM, JOINED_TO, NULL_TOKEN, ViewFilter, value_token
+from dashboards.urlfilters import JOINED_FROM, JOINED_TO, NULL_TOKEN, ViewFilter, token_value, value_token
 from reporting.reports.members import MEMBERS
 from reporting.selectors import report_metadata
 
@@ -21,7 +22,31 @@ Clubs = Mapping[int, str]
 
 
 def _cities(data: OverviewData, clubs: Clubs) -> charts.Chart:
-    return charts.cities_chart(data.cities, data.places(), clubs)
+    return charts.cities_chart(data.cities, data.places(), clubs, members=_members(data))
+
+
+def _members(data: OverviewData) -> dict[int, int] | None:
+    """Each compared club's members (bars become shares), None for one club."""
+    return data.club_members if data.scope.multi else None
+
+
+def _bars(
+    key: str, title: str, heading: str, field_name: str, dist: str
+) -> Callable[[OverviewData, Clubs], charts.Chart]:
+    def build(data: OverviewData, clubs: Clubs) -> charts.Chart:
+        return charts.bar_chart(key, title, heading, field_name, getattr(data, dist), clubs, members=_members(data))
+
+    return build
+
+
+def _consents(data: OverviewData, clubs: Clubs) -> charts.Chart:
+    return charts.consents_chart(
+        data.consents,
+        data.kpis.totals["members"],
+        per_club=data.consents_per_club,
+        club_members=data.club_members,
+        clubs=clubs,
+    )
 
 
 def _map(data: OverviewData, clubs: Clubs) -> charts.Chart:
@@ -31,20 +56,14 @@ def _map(data: OverviewData, clubs: Clubs) -> charts.Chart:
 CHARTS: dict[str, Callable[[OverviewData, Clubs], charts.Chart]] = {
     "reachability": lambda d, c: charts.reachability_chart(d.kpis, c),
     "gender": lambda d, c: charts.donut_chart("gender", "Gender", "Gender", "gender", d.gender, c),
-    "age": lambda d, c: charts.pyramid_chart(d.pyramid),
+    "age": lambda d, c: charts.pyramid_chart(d.pyramid, d.pyramid_per_club, c),
     "platform": lambda d, c: charts.donut_chart(
         "platform", "Opt-in platform", "Platform", "optin_platform", d.platform, c
     ),
-    "channel": lambda d, c: charts.bar_chart(
-        "channel", "Opt-in channel (top 20)", "Channel", "optin_channel", d.channel, c
-    ),
-    "subchannel": lambda d, c: charts.bar_chart(
-        "subchannel", "Opt-in subchannel (top 20)", "Subchannel", "optin_subchannel", d.subchannel, c
-    ),
-    "consents": lambda d, c: charts.consents_chart(d.consents, d.kpis.totals["members"]),
-    "interests": lambda d, c: charts.bar_chart(
-        "interests", "Interests (top 20)", "Interest", "properties.interests", d.interests, c
-    ),
+    "channel": _bars("channel", "Opt-in channel (top 20)", "Channel", "optin_channel", "channel"),
+    "subchannel": _bars("subchannel", "Opt-in subchannel (top 20)", "Subchannel", "optin_subchannel", "subchannel"),
+    "consents": _consents,
+    "interests": _bars("interests", "Interests (top 20)", "Interest", "properties.interests", "interests"),
     "cities": _cities,
     "map": _map,
     "growth": lambda d, c: charts.growth_chart(),
@@ -53,13 +72,19 @@ CHARTS: dict[str, Callable[[OverviewData, Clubs], charts.Chart]] = {
 
 @dataclass(frozen=True)
 class Control:
-    """One picker of the filter bar; ``name`` is the URL parameter it sets."""
+    """One picker of the filter bar; ``name`` is the URL parameter it sets. A ``multiple`` picker holds any number
+    of values (the URL repeats the parameter: ``age=20-24&age=25-29``), and always shows every applied one."""
 
     name: str
     label: str
     kind: str  # "select" or "date"
     options: list[tuple[str, str]] = field(default_factory=list)
-    selected: str = ""
+    selected: tuple[str, ...] = ()
+    multiple: bool = False
+
+    @property
+    def size(self) -> int:
+        return min(5, max(2, len(self.options)))
 
 
 @dataclass(frozen=True)
@@ -95,7 +120,7 @@ YES_NO = [("true", "yes"), ("false", "no")]
 CONSENT_VALUES = [("true", "given"), ("false", "refused"), (NULL_TOKEN, "unknown")]
 
 
-def _options(values: list[Any], names: Callable[[Any], str] = charts.label) -> list[tuple[str, str]]:
+def _options(values: list[Any], names: Callable[[Any], str] = display) -> list[tuple[str, str]]:
     return [(value_token(v), names(v)) for v in values]
 
 
@@ -112,18 +137,22 @@ def filter_bar(
 
     def enum(name: str) -> list[tuple[str, str]]:
         values = list(declared[name].get("values", []))
-        return [(v, v) for v in values] + ([(NULL_TOKEN, charts.UNKNOWN)] if name == "age" else [])
+        return _options(values) + ([(NULL_TOKEN, charts.UNKNOWN)] if name == "age" else [])
 
     def control(name: str, options: list[tuple[str, str]], label: str | None = None) -> Control:
         return Control(name, label or FIELD_LABELS.get(name, name), "select", options)
 
+    def many(name: str, options: list[tuple[str, str]]) -> Control:
+        return Control(name, FIELD_LABELS.get(name, name), "select", options, multiple=True)
+
     people = [
-        control("gender", _options(picker_values.get("gender", []))),
-        control("age", enum("age")),
+        many("gender", _options(picker_values.get("gender", []))),
+        many("age", enum("age")),
     ]
     origin = [
-        control("optin_platform", enum("optin_platform")),
-        control("optin_channel", _options(picker_values.get("optin_channel", []))),
+        many("optin_platform", enum("optin_platform")),
+        many("optin_channel", _options(picker_values.get("optin_channel", []))),
+        many("optin_subchannel", _options(picker_values.get("optin_subchannel", []))),
     ]
     reach = [control(f"marketing_via_{c}", YES_NO) for c in ("sms", "email", "push", "anything")]
     consents = [
@@ -131,16 +160,16 @@ def filter_bar(
         for key in sorted(picker_values.get("consents", []))
     ]
     more = [
-        control("properties.interests", _options(picker_values.get("properties.interests", []))),
-        control("city_place_id", _options(picker_values.get("city_place_id", []), city)),
+        many("properties.interests", _options(picker_values.get("properties.interests", []))),
+        many("city_place_id", _options(picker_values.get("city_place_id", []), city)),
         Control(JOINED_FROM, FIELD_LABELS[JOINED_FROM], "date"),
         Control(JOINED_TO, FIELD_LABELS[JOINED_TO], "date"),
     ]
     groups = [("Members", people), ("Origin", origin), ("Reachability", reach), ("Consents", consents),
               ("Interests, places, dates", more)]  # fmt: skip
     groups = [(title, [_select(c, view_filter) for c in controls]) for title, controls in groups if controls]
-    shown = {c.name for _, controls in groups for c in controls if c.selected}
-    hidden = [(name, value) for name, value in view_filter.params if name not in shown]
+    shown = {(c.name, value) for _, controls in groups for c in controls for value in c.selected}
+    hidden = [(name, value) for name, value in view_filter.params if (name, value) not in shown]
     chips = [
         Chip(_chip_label(name, value, city), urlencode([*keep, *view_filter.without(name, value)]))
         for name, value in view_filter.params
@@ -149,14 +178,16 @@ def filter_bar(
 
 
 def _select(control: Control, view_filter: ViewFilter) -> Control:
-    """The control with the view's value selected when the view has exactly one value for it."""
+    """The control showing the view's values: all of them for a multiple picker, else its one value (several
+    values of a single picker stay as hidden fields and chips). A value the picker does not list is added."""
     values = view_filter.values(control.name)
-    if len(values) != 1:
+    if not values or (len(values) > 1 and not control.multiple):
         return control
-    options = control.options
-    if control.kind == "select" and values[0] not in {value for value, _ in options}:
-        options = [*options, (values[0], values[0])]
-    return Control(control.name, control.label, control.kind, options, values[0])
+    listed = {value for value, _ in control.options}
+    extra = [(v, display(token_value(v))) for v in values if v not in listed] if control.kind == "select" else []
+    return Control(
+        control.name, control.label, control.kind, [*control.options, *extra], tuple(values), control.multiple
+    )
 
 
 def _chip_label(name: str, value: str, city: Callable[[Any], str]) -> str:
@@ -170,5 +201,5 @@ def _chip_label(name: str, value: str, city: Callable[[Any], str]) -> str:
     elif name.startswith("marketing_via_"):
         shown = dict(YES_NO).get(value, value)
     else:
-        shown = value
+        shown = display(token_value(value))
     return f"{FIELD_LABELS.get(name, name)}: {shown}"

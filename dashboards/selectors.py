@@ -33,6 +33,14 @@ BUNDLED = (
 )  # fmt: skip
 
 
+def member_counts(*, community_ids: Sequence[int]) -> dict[int, int]:
+    """Members per club (the club list): the engine's ``count`` aggregation, one query."""
+    if not community_ids:
+        return {}
+    rows = records(scope=Scope(tuple(community_ids)), aggregate_by="count", all_pages=True)
+    return {row["community_id"]: row["members_count"] for row in rows}
+
+
 def aggregation_name(base: str, *, total: bool = False) -> str:
     """The aggregation for ``base``: ``gender`` -> ``gender_count``, ``city_place`` -> ``city_place_count``."""
     name = f"total_{base}_count" if total else f"{base}_count"
@@ -211,6 +219,36 @@ class OverviewData:
         return list(by_gender.items())
 
     @cached_property
+    def pyramid_per_club(self) -> dict[int, list[tuple[str | None, list[dict[str, Any]]]]]:
+        """``pyramid`` for each compared club (same genders, in the same order), empty for one club."""
+        if not self.scope.multi:
+            return {}
+        genders = [gender for gender, _ in self.pyramid]
+        result: dict[int, dict[str | None, list[dict[str, Any]]]] = {
+            cid: {gender: [] for gender in genders} for cid in self.scope.community_ids
+        }
+        for row in self._bundled[aggregation_name("age_gender")]:
+            by_gender = result[row["community_id"]]
+            if row["gender"] in by_gender:
+                by_gender[row["gender"]].append({"age": row["age"], "members_count": row["members_count"]})
+        return {cid: list(by_gender.items()) for cid, by_gender in result.items()}
+
+    @cached_property
+    def consents_per_club(self) -> dict[int, list[dict[str, Any]]]:
+        """Consent rows of each compared club, empty for one club."""
+        if not self.scope.multi:
+            return {}
+        result: dict[int, list[dict[str, Any]]] = {cid: [] for cid in self.scope.community_ids}
+        for row in records(scope=self.scope, aggregate_by=aggregation_name("consents"), all_pages=True):
+            result[row["community_id"]].append(row)
+        return result
+
+    @cached_property
+    def club_members(self) -> dict[int, int]:
+        """Members in view per compared club (empty for one club)."""
+        return {cid: counts["members"] for cid, counts in self.kpis.per_club.items()}
+
+    @cached_property
     def picker_values(self) -> dict[str, list[Any]]:
         """Values the filter bar offers per open-valued field, most frequent first, over the unfiltered scope
         (what the field-metadata endpoint lists): the page's own data when it is unfiltered."""
@@ -223,6 +261,7 @@ class OverviewData:
         return {
             "gender": values("total_gender_count", "gender"),
             "optin_channel": values("total_optin_channel_count", "optin_channel"),
+            "optin_subchannel": values("total_optin_subchannel_count", "optin_subchannel"),
             "city_place_id": values("total_city_place_count", "city_place_id"),
             "consents": list(dict.fromkeys(row["consent_key"] for row in source.consents)),
             "properties.interests": [row["interest"] for row in source._all_interests],

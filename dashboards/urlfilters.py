@@ -5,13 +5,19 @@
 ``consents.email_marketing=true``  -> ``{"type": "equal", "field": "consents.email_marketing", "value": true}``
 ``properties.interests=running``   -> ``{"type": "equal", "field": "properties.interests", "value": "running"}``
 ``gender=(none)``                  -> ``{"type": "equal", "field": "gender", "value": null}``
+``optin_subchannel=(empty)``       -> ``{"type": "equal", "field": "optin_subchannel", "value": ""}``
+``optin_channel=%20pos``           -> ``{"type": "equal", "field": "optin_channel", "value": " pos"}``
+``optin_channel=%5C(none)``        -> ``{"type": "equal", "field": "optin_channel", "value": "(none)"}``
 ``joined_from=2024-01-01``         -> ``{"type": "greater_or_equal_to", "field": "created_at", "value": "2024-01-01"}``
 ``joined_to=2024-01-31``           -> ``{"type": "less_than", "field": "created_at", "value": "2024-02-01"}``
                                       (the whole day is included)
 
 Several parameters are joined by ``and``. The tree is validated by the API's own ``parse_filter``, so the
 dashboards accept exactly what the API accepts; an invalid parameter becomes a message naming it, never a 500.
-Empty values are ignored (an untouched picker of the filter form submits one).
+An empty parameter (``gender=``) is ignored: an untouched picker of the filter form submits one, so the empty
+string has its own token, ``(empty)``. Values are never trimmed, so padded values round-trip exactly. A value
+that starts with a backslash or spells a token literally is written with one backslash in front.
+A ``joined_from`` after ``joined_to`` is an error, not an empty view.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from reporting.query.values import ValueIssue
 from reporting.reports.declarations import FieldType, Report
 
 NULL_TOKEN = "(none)"  # noqa: S105 - the URL spelling of a null filter value, not a secret
+EMPTY_TOKEN = "(empty)"  # noqa: S105 - the URL spelling of the empty string
+ESCAPE = "\\"
 RESERVED = frozenset({"ids"})
 MAX_PARAMS = 50
 JOINED_FROM, JOINED_TO = "joined_from", "joined_to"
@@ -77,7 +85,21 @@ def value_token(value: Any) -> str:
         return NULL_TOKEN
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    text = str(value)
+    if text == "":
+        return EMPTY_TOKEN
+    if text in (NULL_TOKEN, EMPTY_TOKEN) or text.startswith(ESCAPE):
+        return ESCAPE + text
+    return text
+
+
+def token_value(text: str) -> str | None:
+    """The string a URL text stands for (inverse of ``value_token`` for strings and null)."""
+    if text == NULL_TOKEN:
+        return None
+    if text == EMPTY_TOKEN:
+        return ""
+    return text[1:] if text.startswith(ESCAPE) else text
 
 
 def drill_query(*pairs: tuple[str, Any]) -> str:
@@ -93,7 +115,7 @@ def parse_view_filter(query: Mapping[str, Any], report: Report) -> ViewFilter:
             continue
         values = query.getlist(name) if hasattr(query, "getlist") else list(query[name])
         for value in values:
-            pair = (str(name), str(value).strip())
+            pair = (str(name), str(value))
             if pair[1] and pair not in params:
                 params.append(pair)
     if len(params) > MAX_PARAMS:
@@ -109,6 +131,9 @@ def parse_view_filter(query: Mapping[str, Any], report: Report) -> ViewFilter:
         operations.append(leaf)
     if not operations:
         return ViewFilter((), None, None)
+    if JOINED_FROM in grouped and JOINED_TO in grouped and grouped[JOINED_FROM][0] > grouped[JOINED_TO][0]:
+        since, until = grouped[JOINED_FROM][0], grouped[JOINED_TO][0]
+        return ViewFilter(tuple(params), None, None, f"The start date {since} is after the end date {until}.")
     raw = operations[0] if len(operations) == 1 else {"type": "and", "operations": operations}
     errors_ = ErrorTree()
     node = parse_filter(raw, report, errors_)
@@ -138,8 +163,9 @@ def _leaf(name: str, values: list[str], report: Report) -> dict[str, Any] | str:
 
 def _typed(name: str, text: str, report: Report) -> Any:
     """The JSON value a URL text stands for, by the field's declared type; the API validation judges it."""
-    if text == NULL_TOKEN:
-        return None
+    value = token_value(text)
+    if value is None or value != text:
+        return value
     ref = resolve_field(report, name)
     if isinstance(ref, ValueIssue):
         return text

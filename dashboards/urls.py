@@ -6,6 +6,7 @@ app_name = "dashboards"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("clubs/", views.compare, name="compare"),
     path("clubs/go/", views.club_go, name="club-go"),
     path("clubs/data/<slug:key>.csv", views.compare_csv, name="compare-csv"),

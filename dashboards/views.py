@@ -6,25 +6,38 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from dashboards import charts
 from dashboards.access import accessible_clubs, is_admin, require_clubs
 from dashboards.overview import CHARTS, filter_bar
-from dashboards.selectors import OverviewData, Scope
-from dashboards.urlfilters import ViewFilter, parse_view_filter
+from dashboards.selectors import OverviewData, Scope, member_counts
+from dashboards.urlfilters import parse_view_filter
 from reporting.models import Community
 from reporting.reports.members import MEMBERS
 
 _IDS = re.compile(r"^\d{1,10}$")
 MAX_COMPARED_CLUBS = 12
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+FAVICON = Path(settings.BASE_DIR) / "static" / "favicon.ico"
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``: browsers ask for it on every origin, and the API viewers show it (a 404 otherwise)."""
+    return HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
 
 
 @require_GET
@@ -34,7 +47,9 @@ def home(request: HttpRequest) -> HttpResponse:
     clubs = accessible_clubs(request.user)
     if len(clubs) == 1:
         return HttpResponseRedirect(reverse("dashboards:club", args=[clubs[0].id]))
-    return render(request, "dashboards/home.html", {"clubs": clubs, "nav_clubs": clubs})
+    counts = member_counts(community_ids=[club.id for club in clubs])
+    rows = [{"club": club, "members": charts.number(counts.get(club.id, 0))} for club in clubs]
+    return render(request, "dashboards/home.html", {"clubs": clubs, "rows": rows, "nav_clubs": clubs})
 
 
 @require_GET
@@ -120,9 +135,8 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
     data = OverviewData(scope=Scope(tuple(club.id for club in clubs), view_filter.raw))
     if view_filter.error:
         context["error"] = view_filter.error
-        context["bar"] = filter_bar(
-            view_filter=ViewFilter((), None, None), picker_values=data.picker_values, places={}, keep=keep
-        )
+        # The pickers and chips show the rejected parameters too, so each can be removed on its own.
+        context["bar"] = filter_bar(view_filter=view_filter, picker_values=data.picker_values, places={}, keep=keep)
         return render(request, "dashboards/overview.html", context, status=400)
     picker_values = data.picker_values
     places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])

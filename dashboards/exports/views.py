@@ -17,6 +17,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dashboards.charts import number
+from dashboards.exports.describe import filter_in_words
 from dashboards.exports.forms import ExportForm, describe_errors
 from reporting.exports import selectors, services
 from reporting.exports.formats import get_format
@@ -51,10 +53,15 @@ def _visible(principal: Principal, export_id: uuid.UUID) -> Export:
 
 
 def _row(export: Export, club_names: dict[int, str]) -> dict[str, Any]:
+    progress = selectors.export_progress(export)
+    rows = number(export.rows_done) + ("" if export.rows_total is None else f" / {number(export.rows_total)}")
     return {
         "export": export,
         "clubs": ", ".join(club_names.get(cid, str(cid)) for cid in export.community_ids),
-        "progress": selectors.export_progress(export),
+        "filter": filter_in_words((export.query or {}).get("filter")),
+        "rows": rows,
+        "percent": f"{progress * 100:.0f}%",
+        "progress": progress,
         "downloadable": selectors.export_is_downloadable(export),
         "expired": export.status == Export.Status.SUCCEEDED and not selectors.export_is_downloadable(export),
     }

@@ -4,6 +4,7 @@
   "use strict";
 
   var NULL_TOKEN = "(none)";
+  var SMALL_SCREEN = window.matchMedia("(max-width: 700px), (pointer: coarse)");
 
   function busy() {
     document.body.classList.add("is-loading");
@@ -27,23 +28,53 @@
       return;
     }
     var figure = JSON.parse(source.textContent);
+    var small = SMALL_SCREEN.matches;
+    var layout = figure.layout;
+    if (small) {
+      // On a phone the data wins: no mode bar over the bars, and a swipe scrolls the page instead of zooming.
+      layout.dragmode = false;
+      Object.keys(layout).forEach(function (key) {
+        if (/^[xy]axis\d*$/.test(key)) {
+          layout[key].fixedrange = true;
+        }
+      });
+    } else {
+      // Room above the plot for the mode bar, so it never sits on the first bar's label.
+      layout.margin = Object.assign({}, layout.margin, { t: Math.max((layout.margin || {}).t || 0, 30) });
+    }
     var config = {
       responsive: true,
       displaylogo: false,
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
+      displayModeBar: small ? false : "hover",
+      scrollZoom: false,
+      // Nothing in a chart may link or send data to another origin (Plotly Cloud / Chart Studio included).
+      showLink: false,
+      showSendToCloud: false,
+      showEditInChartStudio: false,
+      plotlyServerURL: "",
+      linkText: "",
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "sendChartToCloud", "sendDataToCloud", "editInChartStudio"],
+      toImageButtonOptions: { format: "png", filename: el.closest("[data-chart]").getAttribute("data-chart") },
       topojsonURL: document.body.getAttribute("data-topojson-url") || "/static/vendor/topojson/"
     };
     el.innerHTML = "";
-    window.Plotly.newPlot(el, figure.data, figure.layout, config).then(function () {
+    window.Plotly.newPlot(el, figure.data, layout, config).then(function () {
       el.classList.add("is-drawn");
       el.setAttribute("data-drawn", "true");
     });
     el.on("plotly_click", function (event) {
       var point = event && event.points && event.points[0];
-      if (point && typeof point.customdata === "string" && point.customdata) {
-        navigateWith(point.customdata);
+      var query = point && drillQuery(point.customdata);
+      if (query) {
+        navigateWith(query);
       }
     });
+  }
+
+  function drillQuery(customdata) {
+    // Bars hand over their customdata as a string; pie slices as an array (Plotly merges equal labels).
+    var value = Array.isArray(customdata) ? customdata[0] : customdata;
+    return typeof value === "string" && value ? value : null;
   }
 
   function init() {
@@ -59,6 +90,27 @@
         }
       });
     }
+
+    document.querySelectorAll(".js-range").forEach(function (range) {
+      // Age from/to: selects every bucket between the two in the multi-select (its order is the buckets' order).
+      var list = document.getElementById(range.getAttribute("data-for"));
+      var from = range.querySelector(".js-range-from");
+      var to = range.querySelector(".js-range-to");
+      range.hidden = false;
+      function apply() {
+        if (!from.value || !to.value) {
+          return;
+        }
+        var values = Array.prototype.map.call(list.options, function (option) { return option.value; });
+        var low = Math.min(values.indexOf(from.value), values.indexOf(to.value));
+        var high = Math.max(values.indexOf(from.value), values.indexOf(to.value));
+        Array.prototype.forEach.call(list.options, function (option, index) {
+          option.selected = index >= low && index <= high;
+        });
+      }
+      from.addEventListener("change", apply);
+      to.addEventListener("change", apply);
+    });
 
     var form = document.querySelector(".js-filter-form");
     if (form) {

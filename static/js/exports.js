@@ -18,6 +18,9 @@
     return (unit === 0 ? value : value.toFixed(1)) + " " + units[unit];
   }
 
+  function count(value) { return Number(value).toLocaleString("en-US"); }
+  function percent(progress) { return Math.round(progress * 100) + "%"; }
+
   function field(row, name) { return row.querySelector('[data-field="' + name + '"]'); }
   function action(row, name) { return row.querySelector('[data-action="' + name + '"]'); }
 
@@ -30,9 +33,9 @@
     field(row, "error").textContent = state.error || "";
     var bar = field(row, "progress");
     bar.value = state.progress;
-    bar.textContent = Math.round(state.progress * 100) + "%";
-    field(row, "percent").textContent = ACTIVE[state.status] ? Math.round(state.progress * 100) + "%" : "";
-    field(row, "rows").textContent = state.rows_done + (state.rows_total === null ? "" : " / " + state.rows_total);
+    bar.textContent = percent(state.progress);
+    field(row, "percent").textContent = percent(state.progress);
+    field(row, "rows").textContent = count(state.rows_done) + (state.rows_total === null ? "" : " / " + count(state.rows_total));
     field(row, "size").textContent = state.downloadable ? size(state.size_bytes) : "";
     action(row, "download").hidden = !state.downloadable;
     action(row, "cancel").hidden = !ACTIVE[state.status];
@@ -57,11 +60,5 @@
       .then(function () { window.setTimeout(poll, INTERVAL_MS); });
   }
 
-  rows().forEach(function (row) {
-    var bar = field(row, "progress");
-    if (ACTIVE[row.getAttribute("data-status")]) {
-      field(row, "percent").textContent = Math.round(parseFloat(bar.getAttribute("value")) * 100) + "%";
-    }
-  });
   window.setTimeout(poll, INTERVAL_MS);
 })();

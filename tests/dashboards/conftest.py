@@ -32,3 +32,8 @@ def make_user(django_user_model, communities):
 def marketer(make_user):
     """Marketer of 235 and 236 (not 240)."""
     return make_user("marketer", {235: "marketer", 236: "marketer"})
+
+
+# The browser fixtures (one Chromium per module, the console watcher, the places table) for every browser test
+# file; imported last because that module reads PASSWORD from here.
+from tests.dashboards.test_browser import browser, console, places  # noqa: E402, F401

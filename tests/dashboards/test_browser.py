@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 from django.db import connection
@@ -167,6 +168,11 @@ def oracle_view(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def drilled(query: str) -> list[tuple[str, Any]]:
+    """A drill-down's parameters with the URL's null token read as None."""
+    return [(n, None if v == "(none)" else v) for n, v in parse_qsl(query, keep_blank_values=True)]
+
+
 def assert_view(figures: dict[str, list[dict[str, Any]]], expected: dict[str, Any], page: Page) -> None:
     assert tiles(page) == expected["tiles"]
     (reach,) = figures["reachability"]
@@ -179,11 +185,16 @@ def assert_view(figures: dict[str, list[dict[str, Any]]], expected: dict[str, An
         assert dict(zip(bars["y"], bars["x"], strict=True)) == expected[key], key
         assert bars["x"] == sorted(bars["x"], reverse=True)
     given, refused, unknown = figures["consents"]
-    drawn_consents = {
-        k: (g, r, u) for k, g, r, u in zip(given["y"], given["x"], refused["x"], unknown["x"], strict=True)
-    }
+    # Labels are humanised ("Email marketing", "80+"); the raw value each bar stands for is in its drill-down.
+    keys = [drilled(c)[0][0].removeprefix("consents.") for c in given["customdata"]]
+    drawn_consents = {k: (g, r, u) for k, g, r, u in zip(keys, given["x"], refused["x"], unknown["x"], strict=True)}
     assert drawn_consents == expected["consents"]
-    pyramid = {t["name"]: {a: abs(n) for a, n in zip(t["y"], t["x"], strict=True) if n} for t in figures["age"]}
+    pyramid = {
+        t["name"]: {
+            (drilled(c)[0][1] or "(unknown)"): abs(n) for c, n in zip(t["customdata"], t["x"], strict=True) if n
+        }
+        for t in figures["age"]
+    }
     assert pyramid == expected["pyramid"]
     (cities,) = figures["cities"]
     ids = [c.split("=")[1].replace("%28none%29", "(none)") for c in cities["customdata"]]
@@ -251,7 +262,7 @@ def test_drill_down_click_narrows_every_chart(live_server, browser, console, dat
         click_center(page, "#card-consents .bars .point")
     assert "optin_channel=app" in page.url
     assert "consents." in page.url
-    key = figures["consents"][0]["y"][0]
+    key = drilled(figures["consents"][0]["customdata"][0])[0][0].removeprefix("consents.")
     both = [r for r in app_rows if r["consents"].get(key) is True]
     assert_view(drawn(page), oracle_view(both), page)
     shot(page, "drill-down")

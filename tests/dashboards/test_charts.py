@@ -227,7 +227,7 @@ def test_pyramid_mirrors_the_first_gender_and_orders_buckets_by_age():
     chart = charts.pyramid_chart(PYRAMID)
     figure = valid(chart.figure)
     woman, man, unknown = figure["data"]
-    assert woman["y"] == ["-14", "25-29", "80-", "(unknown)"]
+    assert woman["y"] == ["≤14", "25-29", "80+", "(unknown)"]  # shown humanised; raw in drills and the CSV
     assert woman["x"] == [-1, -4, 0, 0]
     assert woman["text"] == ["1", "4", "0", "0"]
     assert man["x"] == [0, 2, 0, 3]
@@ -272,7 +272,7 @@ def test_consents_given_refused_unknown():
     chart = charts.consents_chart(CONSENTS, members=10)
     figure = valid(chart.figure)
     given, refused, unknown = figure["data"]
-    assert given["y"] == ["email_marketing", "sms_marketing"]
+    assert given["y"] == ["Email marketing", "Sms marketing"]  # shown humanised; raw in drills and the CSV
     assert (given["x"], refused["x"], unknown["x"]) == ([6, 3], [2, 5], [2, 2])
     assert drill(given["customdata"][0]) == [("consents.email_marketing", "true")]
     assert drill(refused["customdata"][1]) == [("consents.sms_marketing", "false")]
@@ -341,3 +341,146 @@ def test_labels_and_escaping():
     assert charts.label(None) == "(unknown)"
     assert charts.label(True) == "True"
     assert charts._escape("A <b>%{y}</b>") == "A &lt;b&gt;%(y)&lt;/b&gt;"
+
+
+def test_humanised_labels_keep_raw_values_in_the_csv_rows_drills_and_tooltips():
+    dist = Distribution(
+        "interest",
+        [
+            {"interest": "food_and_drink", "members_count": 1200},
+            {"interest": "", "members_count": 30},
+            {"interest": " store-007 ", "members_count": 20},
+            {"interest": " pos", "members_count": 10},
+            {"interest": "pos", "members_count": 5},
+        ],
+    )
+    chart = charts.bar_chart("interests", "Interests", "Interest", "properties.interests", dist, CLUBS)
+    (trace,) = valid(chart.figure)["data"]
+    assert trace["y"] == ["Food and drink", "(empty)", "␠store-007␠", "␠pos", "pos"]
+    assert len(set(trace["y"])) == len(trace["y"])
+    assert [drill(c)[0][1] for c in trace["customdata"]] == ["food_and_drink", "(empty)", " store-007 ", " pos", "pos"]
+    assert trace["hovertext"][0] == '"food_and_drink"'
+    assert "%{hovertext}" in trace["hovertemplate"]
+    assert [row[0] for row in chart.table.rows] == ["food_and_drink", "", " store-007 ", " pos", "pos"]
+    assert chart.table.labels == trace["y"]
+    assert chart.table.shown_rows()[0] == ("Food and drink", "food_and_drink", ["1,200"])
+
+
+def test_two_values_that_read_alike_stay_distinct():
+    from dashboards.labels import unique_labels
+
+    assert unique_labels(["food_and_drink", "Food and drink"]) == [
+        'Food and drink ["food_and_drink"]',
+        'Food and drink ["Food and drink"]',
+    ]
+
+
+def test_every_count_axis_uses_one_thousands_style_and_shares_one_precision():
+    figures = [
+        valid(charts.reachability_chart(SINGLE_KPIS, CLUBS).figure),
+        valid(
+            charts.bar_chart(
+                "channel", "C", "C", "optin_channel", Distribution("optin_channel", _channel_rows(3)), CLUBS
+            ).figure
+        ),
+        valid(charts.consents_chart(CONSENTS, members=10).figure),
+    ]
+    axes = [f["layout"]["yaxis"] if f["data"][0].get("orientation") != "h" else f["layout"]["xaxis"] for f in figures]
+    assert [a["tickformat"] for a in axes] == [",~f", ",~f", ",~f"]
+    (pie,) = valid(charts.donut_chart("gender", "G", "G", "gender", GENDER, CLUBS).figure)["data"]
+    assert pie["texttemplate"] == "%{percent:.1%}"
+    assert pie["textposition"] == "inside"  # a small slice's label is hidden, never drawn outside and clipped
+    assert charts.Table(["A", "B"], [["x", 12345]]).shown_rows() == [("x", "x", ["12,345"])]
+
+
+def test_compare_club_colours_are_distinct_from_value_colours_and_from_each_other():
+    assert len(set(charts.CLUB_COLOURS)) == len(charts.CLUB_COLOURS)
+    dist = Distribution("gender", GENDER.totals, {235: GENDER.totals, 236: GENDER.totals})
+    donut = valid(charts.donut_chart("gender", "G", "G", "gender", dist, CLUBS).figure)
+    value_colours = {c.lower() for t in donut["data"] for c in t["marker"]["colors"]}
+    reach = valid(charts.reachability_chart(MULTI_KPIS, CLUBS).figure)
+    club_colours = [t["marker"]["color"].lower() for t in reach["data"]]
+    assert len(set(club_colours)) == 2
+    assert not value_colours & set(club_colours)
+    assert not {c.lower() for c in charts.CLUB_COLOURS} & {c.lower() for c in charts.PALETTE}
+
+
+def test_compare_bars_are_shares_of_each_club_with_counts_in_the_table():
+    dist = Distribution(
+        "optin_channel",
+        [{"optin_channel": "app", "members_count": 30}, {"optin_channel": "pos", "members_count": 12}],
+        {
+            235: [{"community_id": 235, "optin_channel": "app", "members_count": 20}],
+            236: [
+                {"community_id": 236, "optin_channel": "app", "members_count": 10},
+                {"community_id": 236, "optin_channel": "pos", "members_count": 12},
+            ],
+        },
+    )
+    members = {235: 40, 236: 25}
+    chart = charts.bar_chart("channel", "C", "Channel", "optin_channel", dist, CLUBS, members=members)
+    oslo, bergen = valid(chart.figure)["data"]
+    assert oslo["x"] == [20 / 40, 0 / 40]
+    assert bergen["x"] == [10 / 25, 12 / 25]
+    assert bergen["text"] == ["10", "12"]
+    assert chart.table.columns == [
+        "Channel",
+        "Oslo City",
+        "Oslo City share",
+        CLUBS[236],
+        f"{CLUBS[236]} share",
+        "Total",
+    ]
+    assert chart.table.rows[0] == ["app", 20, "50.0%", 10, "40.0%", 30]
+
+
+def test_compare_pyramid_and_consents_show_clubs_side_by_side_not_summed():
+    per_club: dict[int, list[tuple[str | None, list[dict[str, Any]]]]] = {
+        235: PYRAMID[:2],
+        236: [("woman", [{"age": "25-29", "members_count": 9}]), ("man", [])],
+    }
+    chart = charts.pyramid_chart(PYRAMID, per_club, CLUBS)
+    figure = valid(chart.figure)
+    axes = sorted({t.get("xaxis", "x") for t in figure["data"]})
+    assert axes == ["x", "x2"]
+    second = [t for t in figure["data"] if t.get("xaxis") == "x2"]
+    assert second[0]["x"][second[0]["y"].index("25-29")] == -9
+    assert figure["layout"]["xaxis"]["domain"][1] <= figure["layout"]["xaxis2"]["domain"][0]
+    consents = charts.consents_chart(
+        CONSENTS,
+        members=14,
+        per_club={235: CONSENTS[:2], 236: CONSENTS[2:]},
+        club_members={235: 10, 236: 4},
+        clubs=CLUBS,
+    )
+    given, refused, unknown = valid(consents.figure)["data"]
+    assert len(given["y"]) == 4  # two keys x two clubs, each its own bar
+    assert consents.table.rows[0] == ["email_marketing", "Oslo City", 6, 0, 4]
+    assert consents.table.rows[1] == ["email_marketing", CLUBS[236], 0, 2, 2]
+    assert given["x"][0] == 6 / 10
+    assert refused["x"][1] == 2 / 4
+    assert unknown["x"][1] == 2 / 4
+
+
+def test_export_filters_read_as_words():
+    from dashboards.exports.describe import filter_in_words
+
+    assert filter_in_words(None) == "All members"
+    assert filter_in_words({"type": "in", "field": "age", "value": ["20-24", "80-", None]}) == (
+        "Age is 20-24, 80+ or (unknown)"
+    )
+    tree = {
+        "type": "and",
+        "operations": [
+            {"type": "equal", "field": "consents.cookie_tracking", "value": False},
+            {"type": "or", "operations": [
+                {"type": "equal", "field": "properties.interests", "value": "food_and_drink"},
+                {"type": "greater_or_equal_to", "field": "push_devices", "value": 2000},
+            ]},
+            {"type": "equal", "field": "optin_subchannel", "value": ""},
+        ],
+    }  # fmt: skip
+    assert filter_in_words(tree) == (
+        "Consent cookie tracking is no and (Interest is Food and drink or Push devices is at least 2,000)"
+        " and Subchannel is (empty)"
+    )

@@ -103,3 +103,31 @@ def test_value_tokens_and_drill_queries():
             {"type": "equal", "field": "gender", "value": None},
         ],
     }
+
+
+@pytest.mark.parametrize("value", ["", " store-007 ", " pos", "pos ", "(none)", "(empty)", "\\x", "\\(none)", " "])
+def test_every_string_value_round_trips_through_the_url(value):
+    query = drill_query(("optin_subchannel", value))
+    view = parse(query)
+    assert view.error is None
+    assert view.raw == {"type": "equal", "field": "optin_subchannel", "value": value}
+
+
+def test_empty_string_is_a_filter_distinct_from_no_filter():
+    assert parse("optin_subchannel=(empty)").raw == {"type": "equal", "field": "optin_subchannel", "value": ""}
+    assert parse("optin_subchannel=").raw is None  # an untouched picker
+    assert parse("optin_subchannel=(none)").raw == {"type": "equal", "field": "optin_subchannel", "value": None}
+
+
+def test_padded_values_are_not_trimmed():
+    view = parse("optin_channel=+pos&optin_channel=pos")
+    assert view.raw == {"type": "in", "field": "optin_channel", "value": [" pos", "pos"]}
+
+
+def test_start_after_end_is_an_error_not_an_empty_view():
+    view = parse("joined_from=2024-03-01&joined_to=2024-02-01")
+    assert view.raw is None
+    assert view.error is not None
+    assert "2024-03-01" in view.error
+    assert "after" in view.error
+    assert parse("joined_from=2024-02-01&joined_to=2024-02-01").error is None

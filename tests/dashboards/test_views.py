@@ -187,3 +187,44 @@ def test_page_query_count_does_not_grow_with_members(client, insert_members, mar
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(member_scans) <= 30
     assert not any("SELECT m.id" in q["sql"] for q in large.captured_queries)  # no member rows, only aggregates
+
+
+def test_club_list_shows_member_counts_with_thousands_separators(client, marketer, insert_members):
+    many = [{"id": 20_000 + i, "community_id": 236} for i in range(1_000)]
+    insert_members(member_rows())
+    insert_members(many)
+    client.force_login(marketer)
+    page = client.get("/").content.decode()
+    rows = member_rows() + [{**r, "community_id": 236} for r in many]
+    oslo, bergen = len(select(rows, [235])), len(select(rows, [236]))
+    assert bergen > 1000
+    assert f'data-members="235">{oslo:,} members' in page
+    assert f'data-members="236">{bergen:,} members' in page
+
+
+def test_data_tables_use_thousands_separators_but_csvs_stay_raw(client, marketer, insert_members):
+    insert_members([{"id": 30_000 + i, "community_id": 235, "gender": "woman"} for i in range(1_200)])
+    client.force_login(marketer)
+    html = client.get("/clubs/235/").content.decode()
+    assert re.search(r'<th scope="row">woman</th><td>1,200</td>', html)
+    rows = read_csv(client.get("/clubs/235/data/gender.csv"))
+    assert ["woman", "1200"] in rows
+
+
+def test_compare_tables_show_shares_and_counts(client, marketer, insert_members):
+    insert_members(member_rows())
+    client.force_login(marketer)
+    rows = read_csv(client.get("/clubs/data/channel.csv?ids=235,236"))
+    assert rows[0] == ["Channel", "Oslo City", "Oslo City share", "Bergen Sentrum", "Bergen Sentrum share", "Total"]
+    data = member_rows()
+    oslo, bergen = select(data, [235]), select(data, [236])
+    app = next(row for row in rows if row[0] == "app")
+    oslo_app = counts(oslo, "optin_channel")["app"]
+    bergen_app = counts(bergen, "optin_channel")["app"]
+    assert app[1:] == [
+        str(oslo_app),
+        f"{oslo_app / len(oslo) * 100:.1f}%",
+        str(bergen_app),
+        f"{bergen_app / len(bergen) * 100:.1f}%",
+        str(oslo_app + bergen_app),
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,10 @@ def test_admin_starts_an_export_with_a_filter(communities: Any, django_user_mode
     assert Export.objects.count() == 3
     listing = client.get("/exports/").content.decode()
     assert listing.count('class="export-row"') == 3
+    # Each export's filter in words, so the three rows tell apart.
+    words = re.findall(r'data-field="filter">([^<]*)<', listing)
+    assert sorted(words) == sorted(["Age is 20-24, 25-29 or (unknown)", "Consent sms marketing is yes",
+                                    "Gender is not (unknown)"])  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -189,7 +194,7 @@ def test_browser_admin_exports_and_downloads(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    insert_members(member_rows(1500, seed=31, community_ids=(235, 236)))
+    insert_members(member_rows(2400, seed=31, community_ids=(235, 236)))
     make_user(django_user_model, "ada", {235: "admin"})
     worker = worker_factory(EXPORTS_TEST_ROW_DELAY="0.003")  # a few seconds, so the bar visibly moves
     ARTIFACTS.mkdir(exist_ok=True)
@@ -226,7 +231,9 @@ def test_browser_admin_exports_and_downloads(
             page.screenshot(path=str(ARTIFACTS / "exports-page.png"), full_page=True)
             assert status.inner_text() == "succeeded"
             assert float(bar.evaluate("element => element.value")) == 1.0
-            assert row.locator('[data-field="rows"]').inner_text() == "750 / 750"
+            assert row.locator('[data-field="rows"]').inner_text() == "1,200 / 1,200"
+            assert row.locator('[data-field="percent"]').inner_text() == "100%"
+            assert row.locator('[data-field="filter"]').inner_text() == "All members"
             assert row.locator('[data-action="cancel"]').is_hidden()
             with page.expect_download() as download_info:
                 row.locator('[data-action="download"]').click()
@@ -236,6 +243,15 @@ def test_browser_admin_exports_and_downloads(
             target = tmp_path / download.suggested_filename
             download.save_as(target)
             assert errors == [], errors
+            # On a phone the whole row fits: Download is reachable without sideways scrolling.
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.reload()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            box = page.locator(".export-row").first.locator('[data-action="download"]').bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 390
+            page.screenshot(path=str(ARTIFACTS / "exports-phone.png"), full_page=True)
             browser.close()
     finally:
         worker.stop()
@@ -245,6 +261,6 @@ def test_browser_admin_exports_and_downloads(
     assert export.status == Export.Status.SUCCEEDED
     data = target.read_bytes()
     records = api.walk({"report": "members", "limit": 1000}, **{"X-Customer": "235"})
-    assert len(records) == 1500 // 2
+    assert len(records) == 2400 // 2
     csv_matches_records(data, records, column_types("members", None))
-    assert len(list(csv.reader(io.StringIO(data.decode())))) == 751
+    assert len(list(csv.reader(io.StringIO(data.decode())))) == 1201
