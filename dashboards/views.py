@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from dashboards import charts
 from dashboards.access import accessible_clubs, is_admin, require_clubs
+from dashboards.exports.thisview import export_view_context
 from dashboards.overview import CHARTS, filter_bar
 from dashboards.selectors import OverviewData, Scope
 from dashboards.urlfilters import ViewFilter, parse_view_filter
@@ -131,6 +132,7 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
     places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
     context["bar"] = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
     context["kpis"] = charts.kpi_view(data.kpis, names)
+    context["export_view"] = export_view_context(request.user, clubs, view_filter.query_string())
     query = context["query"]
     context["cards"] = [
         {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
