@@ -27,6 +27,12 @@ EMPTY = "No members match these filters."
 class Table:
     columns: list[str]
     rows: list[list[Any]]
+    # Per row, the URL parameters of its drill-down (as a chart click adds them): the keyboard's way to drill.
+    drills: list[str] = field(default_factory=list)
+
+    @property
+    def drilled_rows(self) -> list[tuple[list[Any], str]]:
+        return [(row, self.drills[i] if i < len(self.drills) else "") for i, row in enumerate(self.rows)]
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,7 @@ def donut_chart(
             trace["title"] = {"text": _escape(name), "position": "bottom center"}
         traces.append(trace)
     figure = {"data": traces, "layout": base_layout(legend=True)} if dist.totals else None
-    return Chart(key, title, figure, _distribution_table(column, dist, clubs, title=heading))
+    return Chart(key, title, figure, _distribution_table(column, dist, clubs, title=heading, field_name=field_name))
 
 
 def bar_chart(
@@ -216,7 +222,13 @@ def bar_chart(
     layout["xaxis"] = {"rangemode": "tozero", "automargin": True}
     figure = {"data": traces, "layout": layout} if shown else None
     note = f"Top {top} of {len(dist.totals)} values." if len(dist.totals) > top else ""
-    return Chart(key, title, figure, _distribution_table(column, dist, clubs, title=heading, names=names), note=note)
+    return Chart(
+        key,
+        title,
+        figure,
+        _distribution_table(column, dist, clubs, title=heading, field_name=field_name, names=names),
+        note=note,
+    )
 
 
 def _hbar(name: str, categories: list[str], values: list[int], drills: list[str], color: str) -> dict[str, Any]:
@@ -416,17 +428,24 @@ def growth_chart() -> Chart:
 
 
 def _distribution_table(
-    column: str, dist: Distribution, clubs: Mapping[int, str], *, title: str, names: Callable[[Any], str] = label
+    column: str,
+    dist: Distribution,
+    clubs: Mapping[int, str],
+    *,
+    title: str,
+    field_name: str,
+    names: Callable[[Any], str] = label,
 ) -> Table:
+    drills = [drill_query((field_name, row[column])) for row in dist.totals]
     if not dist.per_club:
-        return Table([title, "Members"], [[names(row[column]), row["members_count"]] for row in dist.totals])
+        return Table([title, "Members"], [[names(row[column]), row["members_count"]] for row in dist.totals], drills)
     per_club = {cid: {row[column]: row["members_count"] for row in rows} for cid, rows in dist.per_club.items()}
     columns = [title, *(clubs.get(cid, str(cid)) for cid in dist.per_club), "Total"]
     rows = [
         [names(row[column]), *(per_club[cid].get(row[column], 0) for cid in dist.per_club), row["members_count"]]
         for row in dist.totals
     ]
-    return Table(columns, rows)
+    return Table(columns, rows, drills)
 
 
 def _percent(value: float | None) -> str:
