@@ -75,6 +75,7 @@ def test_axe_finds_no_serious_violation_on_any_page(live_server, browser, consol
     page.goto(base + "/accounts/login/")
     checked["login"] = serious_violations(page)
     log_in(page, base, "/clubs/235/", username="ada")
+    drawn(page)  # leaving before the map's outline arrives would abort its request
     pages = {
         "overview": "/clubs/235/",
         "overview, filtered": "/clubs/235/?gender=woman&marketing_via_email=true",
@@ -110,6 +111,7 @@ def test_axe_on_the_api_docs(live_server, browser, dataset, admin, places):
     contrast (docs/dashboards.md). (Their console is not watched here: tests/api covers the docs pages.)"""
     page = browser.new_context(viewport=LAPTOP, bypass_csp=True).new_page()
     log_in(page, live_server.url, "/clubs/235/", username="ada")
+    drawn(page)
     page.goto(live_server.url + "/api/redoc/")
     page.locator(".api-content").first.wait_for(timeout=60_000)
     redoc = serious_violations(page)
