@@ -205,6 +205,8 @@ CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Exports are long and late-acknowledged: one message at a time per process, on their own queue.
 CELERY_TASK_ROUTES = {"reporting.exports.run": {"queue": "exports"}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# beat cannot create the folder itself (only the embedded PostgreSQL made it, so with DATABASE_URL beat died)
+(VAR_DIR / "run").mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "run" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "exports-delete-expired": {
