@@ -55,6 +55,9 @@ def main() -> int:
     from bench.setup import BenchEnv
 
     call_command("migrate", verbosity=0)
+    from dashboards.staticbuild import ensure_collected
+
+    ensure_collected()  # pages link fingerprinted static files: the manifest must exist
     env = BenchEnv(members=args.members, reseed=args.reseed)
     reporter = Reporter()
     started = time.perf_counter()
