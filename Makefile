@@ -18,6 +18,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --members 55000 --if-empty
+	$(BIN)/python manage.py collectstatic_if_changed
 	$(BIN)/python manage.py run_all
 
 test: install

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ("ingest", "api", "exports", "dashboards", "snapshots")
+SECTIONS = ("ingest", "api", "exports", "dashboards", "snapshots", "pages")
 
 
 def _bench_database_url() -> str:
@@ -55,6 +55,9 @@ def main() -> int:
     from bench.setup import BenchEnv
 
     call_command("migrate", verbosity=0)
+    from dashboards.staticbuild import ensure_collected
+
+    ensure_collected()  # pages link fingerprinted static files: the manifest must exist
     env = BenchEnv(members=args.members, reseed=args.reseed)
     reporter = Reporter()
     started = time.perf_counter()

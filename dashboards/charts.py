@@ -37,11 +37,17 @@ class Table:
     columns: list[str]
     rows: list[list[Any]]
     labels: list[str] | None = None
+    # Per row, the URL parameters of its drill-down (as a chart click adds them): the keyboard's way to drill.
+    drills: list[str] = field(default_factory=list)
 
-    def shown_rows(self) -> list[tuple[str, str, list[str]]]:
-        """(shown label, raw first cell, formatted other cells) per row, for the HTML table."""
+    def shown_rows(self) -> list[tuple[str, str, list[str], str]]:
+        """(shown label, raw first cell, formatted other cells, drill-down parameters) per row, for the HTML
+        table."""
         labels = self.labels or [str(row[0]) for row in self.rows]
-        return [(text, str(row[0]), [number(c) for c in row[1:]]) for text, row in zip(labels, self.rows, strict=True)]
+        return [
+            (text, str(row[0]), [number(c) for c in row[1:]], self.drills[i] if i < len(self.drills) else "")
+            for i, (text, row) in enumerate(zip(labels, self.rows, strict=True))
+        ]
 
 
 def number(value: Any) -> str:
@@ -221,7 +227,7 @@ def donut_chart(
         traces.append(trace)
     layout = base_layout(legend=True, uniformtext={"minsize": 10, "mode": "hide"})
     figure = {"data": traces, "layout": layout} if dist.totals else None
-    return Chart(key, title, figure, _distribution_table(column, dist, clubs, title=heading))
+    return Chart(key, title, figure, _distribution_table(column, dist, clubs, title=heading, field_name=field_name))
 
 
 def bar_chart(
@@ -263,7 +269,9 @@ def bar_chart(
     note = f"Top {top} of {len(dist.totals)} values." if len(dist.totals) > top else ""
     if dist.per_club and members is not None:
         note = (note + " Bars are shares of each club's members.").strip()
-    table = _distribution_table(column, dist, clubs, title=heading, names=names, members=members)
+    table = _distribution_table(
+        column, dist, clubs, title=heading, field_name=field_name, names=names, members=members
+    )
     return Chart(key, title, figure, table, note=note)
 
 
@@ -559,17 +567,19 @@ def _distribution_table(
     clubs: Mapping[int, str],
     *,
     title: str,
+    field_name: str,
     names: Callable[[Any], str] = display,
     members: Mapping[int, int] | None = None,
 ) -> Table:
     """CSV cells keep the raw value (``label``); the page shows ``names``. With ``members`` (a comparison of
     clubs) each club has a share column next to its count."""
     values = [row[column] for row in dist.totals]
+    drills = [drill_query((field_name, value)) for value in values]
     csv_name = label if names is display else names
     shown = unique_labels(values, names)
     if not dist.per_club:
         rows = [[csv_name(row[column]), row["members_count"]] for row in dist.totals]
-        return Table([title, "Members"], rows, shown)
+        return Table([title, "Members"], rows, shown, drills)
     per_club = {cid: {row[column]: row["members_count"] for row in rows} for cid, rows in dist.per_club.items()}
     columns = [title]
     for cid in dist.per_club:
@@ -586,7 +596,7 @@ def _distribution_table(
                 cells.append(_percent(share(count, members.get(cid, 0))))
         cells.append(row["members_count"])
         table_rows.append(cells)
-    return Table(columns, table_rows, shown)
+    return Table(columns, table_rows, shown, drills)
 
 
 def _percent(value: float | None) -> str:

@@ -15,10 +15,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from dashboards import charts
 from dashboards.access import accessible_clubs, is_admin, require_clubs
+from dashboards.exports.thisview import export_view_context
 from dashboards.overview import CHARTS, filter_bar
 from dashboards.selectors import OverviewData, Scope, member_counts
 from dashboards.urlfilters import parse_view_filter
@@ -65,6 +67,7 @@ def club_go(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
+@gzip_page  # the page carries every figure as JSON (about 130 KB); Django's gzip pads against BREACH
 def club(request: HttpRequest, club_id: int) -> HttpResponse:
     clubs = require_clubs(request.user, [club_id])
     return _dashboard(request, clubs, keep=())
@@ -72,6 +75,7 @@ def club(request: HttpRequest, club_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
+@gzip_page  # the page carries every figure as JSON (about 130 KB); Django's gzip pads against BREACH
 def compare(request: HttpRequest) -> HttpResponse:
     """Several clubs side by side: ``/clubs/?ids=235,236`` (``ids=235&ids=236`` from the form works too)."""
     ids = _requested_ids(request)
@@ -142,6 +146,7 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
     places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
     context["bar"] = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
     context["kpis"] = charts.kpi_view(data.kpis, names)
+    context["export_view"] = export_view_context(request.user, clubs, view_filter.query_string())
     query = context["query"]
     context["cards"] = [
         {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}

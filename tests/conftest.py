@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -15,7 +16,9 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from pytest_django.live_server_helper import LiveServer
 
+from dashboards.staticbuild import ensure_collected
 from reporting import permits
 from reporting.models import Community, Member
 from reporting.services import api_client_create
@@ -32,6 +35,30 @@ def subprocess_database_url() -> str:
     if socket_dir and not db["HOST"]:
         return f"postgres://{db['USER']}{password}@/{db['NAME']}?host={socket_dir}"
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static() -> None:
+    """Pages link fingerprinted static files from the manifest storage, as in production: the session collects
+    them first (only when a source changed, see dashboards.staticbuild)."""
+    ensure_collected()
+
+
+def _served_by_the_app(app: Any) -> Any:
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(request: Any, collected_static: None) -> Any:
+    """pytest-django's live server, with static files served by whitenoise from the collected STATIC_ROOT, as
+    in production: pytest-django wraps the app in Django's StaticFilesHandler, which looks files up in the
+    finders under their plain names, so fingerprinted URLs would 404 and nothing would be compressed."""
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(addr, start=False)
+    server.thread.static_handler = _served_by_the_app  # type: ignore[assignment]  # any WSGI wrapper will do
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

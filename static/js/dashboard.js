@@ -77,8 +77,23 @@
     return typeof value === "string" && value ? value : null;
   }
 
+  function drawInTurn(plots) {
+    // One chart per frame, in page order: the first chart shows as soon as it is drawn instead of after
+    // all of them, and the page stays responsive while the others follow.
+    var queue = Array.prototype.slice.call(plots);
+    (function next() {
+      var el = queue.shift();
+      if (el) {
+        drawFigure(el);
+        window.requestAnimationFrame(function () {
+          window.setTimeout(next, 0);
+        });
+      }
+    })();
+  }
+
   function init() {
-    document.querySelectorAll(".plot[data-figure-id]").forEach(drawFigure);
+    drawInTurn(document.querySelectorAll(".plot[data-figure-id]"));
 
     var switcher = document.querySelector(".js-club-switcher");
     if (switcher) {
