@@ -269,9 +269,7 @@ def bar_chart(
     note = f"Top {top} of {len(dist.totals)} values." if len(dist.totals) > top else ""
     if dist.per_club and members is not None:
         note = (note + " Bars are shares of each club's members.").strip()
-    table = _distribution_table(
-        column, dist, clubs, title=heading, field_name=field_name, names=names, members=members
-    )
+    table = _distribution_table(column, dist, clubs, title=heading, field_name=field_name, names=names, members=members)
     return Chart(key, title, figure, table, note=note)
 
 
