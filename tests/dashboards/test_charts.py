@@ -363,7 +363,9 @@ def test_humanised_labels_keep_raw_values_in_the_csv_rows_drills_and_tooltips():
     assert "%{hovertext}" in trace["hovertemplate"]
     assert [row[0] for row in chart.table.rows] == ["food_and_drink", "", " store-007 ", " pos", "pos"]
     assert chart.table.labels == trace["y"]
-    assert chart.table.shown_rows()[0] == ("Food and drink", "food_and_drink", ["1,200"])
+    shown, raw_value, cells, row_drill = chart.table.shown_rows()[0]
+    assert (shown, raw_value, cells) == ("Food and drink", "food_and_drink", ["1,200"])
+    assert row_drill == trace["customdata"][0]  # the table row drills where a click on the bar does
 
 
 def test_two_values_that_read_alike_stay_distinct():
@@ -390,7 +392,7 @@ def test_every_count_axis_uses_one_thousands_style_and_shares_one_precision():
     (pie,) = valid(charts.donut_chart("gender", "G", "G", "gender", GENDER, CLUBS).figure)["data"]
     assert pie["texttemplate"] == "%{percent:.1%}"
     assert pie["textposition"] == "inside"  # a small slice's label is hidden, never drawn outside and clipped
-    assert charts.Table(["A", "B"], [["x", 12345]]).shown_rows() == [("x", "x", ["12,345"])]
+    assert charts.Table(["A", "B"], [["x", 12345]]).shown_rows() == [("x", "x", ["12,345"], "")]
 
 
 def test_compare_club_colours_are_distinct_from_value_colours_and_from_each_other():
