@@ -116,12 +116,22 @@ class Member(models.Model):
 
 
 class MemberTombstone(models.Model):
-    """A deleted member, so that a late, older update cannot bring it back (last write wins)."""
+    """A member deleted by its club, so that a late, older update of that club cannot bring it back.
 
-    member_id = models.BigIntegerField(primary_key=True)
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    One per (club, member id): a club's tombstone only ever blocks that club's own writes, so a client cannot
+    stop another club from creating an id by deleting it first (docs/ingestion.md, "Clubs and ids").
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    member_id = models.BigIntegerField()
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, db_index=False, related_name="+")
     deleted_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "member_id"], name="tombstone_unique_community_member")
+        ]
 
 
 class MemberEvent(models.Model):
@@ -141,7 +151,10 @@ class MemberEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["community", "occurred_at"], name="event_community_time_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["member_id", "type", "occurred_at"], name="event_unique_occurrence"),
+            # Per club: a club re-using an id another club released still records its own join at any instant.
+            models.UniqueConstraint(
+                fields=["community", "member_id", "type", "occurred_at"], name="event_unique_club_occurrence"
+            ),
             _in("type", enums.EVENT_TYPES),
         ]
 

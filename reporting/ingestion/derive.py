@@ -35,6 +35,9 @@ BIGINT_MIN = -(2**63)
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 # The date is "in the future" only when it is after today everywhere on Earth (UTC+14).
 LATEST_OFFSET = dt.timedelta(hours=14)
+# An updated_at beyond this is a clock or data error: it would win every later write and, on a deletion, keep
+# a tombstone that blocks the club's own re-creation of the id for centuries.
+UPDATED_AT_TOLERANCE = dt.timedelta(days=1)
 
 PERSONAL_PROPERTY_KEYS = frozenset(
     {
@@ -71,6 +74,7 @@ class Reference:
     personal_keys: frozenset[str] = PERSONAL_PROPERTY_KEYS
     allowed_community_ids: frozenset[int] | None = None
     latest_birth_date: dt.date = field(default_factory=lambda: (dt.datetime.now(UTC) + LATEST_OFFSET).date())
+    latest_updated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC) + UPDATED_AT_TOLERANCE)
 
 
 class MemberRow(NamedTuple):
@@ -356,6 +360,9 @@ def derive(obj: Any, ref: Reference) -> MemberRow | Details:
         errs.add(("updated_at",), errors.REQUIRED)
     else:
         updated_at = _timestamp(updated_raw, "updated_at", errs)
+        if updated_at is not None and updated_at > ref.latest_updated_at:
+            errs.add(("updated_at",), errors.INVALID_VALUE, reason="more than a day in the future")
+            updated_at = None
     created_raw = obj.get("created_at")
     created_at = None
     if created_raw is not None:
