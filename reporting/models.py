@@ -195,6 +195,10 @@ class ApiClient(models.Model):
     communities = models.ManyToManyField(Community, blank=True, related_name="+")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the token was last replaced (rotate_api_token, admin action); the old token stopped working then.
+    token_rotated_at = models.DateTimeField(null=True, blank=True)
+    # Revocation is final: the token is refused from the next request on, and it cannot be re-activated.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.token_prefix}…)"
@@ -224,4 +228,5 @@ class RateLimitBucket(models.Model):
     last_charged = models.BooleanField(default=True)
 
 
+from reporting.models_audit import *  # noqa: E402,F403 - the audit log lives in its own module
 from reporting.models_exports import *  # noqa: E402,F403 - export models live in their own module
