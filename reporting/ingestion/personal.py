@@ -78,6 +78,11 @@ def luhn_valid(digits: str) -> bool:
 
 def looks_personal(text: str) -> bool:
     """An e-mail address, a phone number or a payment card number anywhere in ``text``."""
+    # Property values repeat (interests, tiers, genders): short ones are answered from a bounded cache.
+    return _looks_personal_short(text) if len(text) <= 64 else _looks_personal(text)
+
+
+def _looks_personal(text: str) -> bool:
     if "@" in text and _EMAIL.search(text):
         return True
     if len(text) < 8:
@@ -90,3 +95,6 @@ def looks_personal(text: str) -> bool:
         if 8 <= len(digits) <= 15 and not _SEPARATED_DATE.fullmatch(run):
             return True  # a phone number
     return False
+
+
+_looks_personal_short = functools.lru_cache(maxsize=1 << 16)(_looks_personal)
