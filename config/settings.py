@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from whitenoise.compress import Compressor
+
+from config import email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -38,9 +42,25 @@ def env_number(name: str, default: str, kind: type[int] | type[float]) -> Any:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# The embedded default is for a laptop; production must set its own key (the setting refuses nothing, the
-# README says so, and `manage.py check --deploy` flags a short one).
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-insecure-clubinsight-key-change-me-in-production-0123456789")
+# A process is production when it says so: DJANGO_DEBUG set to a false value (docs/security.md). Left unset
+# (`make run`, the tests, CI) DEBUG is still off, but the built-in development key is allowed so that a laptop
+# needs no configuration; `manage.py check --deploy` refuses that key whatever DJANGO_DEBUG says.
+PRODUCTION = os.environ.get("DJANGO_DEBUG") is not None and not DEBUG
+DEVELOPMENT_SECRET_KEY = "dev-insecure-clubinsight-key-change-me-in-production-0123456789"  # noqa: S105
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "").strip()
+if PRODUCTION and (
+    not SECRET_KEY
+    or SECRET_KEY == DEVELOPMENT_SECRET_KEY
+    or SECRET_KEY.startswith("django-insecure")
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG=0 declares a production process, which needs its own DJANGO_SECRET_KEY of at least 50 random "
+        "characters (not the development key). Generate one with: python -c 'import secrets; "
+        "print(secrets.token_urlsafe(50))'. See docs/security.md."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -56,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
     "reporting",
     "dashboards",
 ]
@@ -72,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -128,6 +151,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# --- Login throttling (django-axes) on every login form: /accounts/login/ and /admin/login/. ---
+# After AXES_FAILURE_LIMIT failed logins for one username, that username cannot log in, even with the right
+# password, until AXES_COOLOFF_TIME has passed since the last failure. Counters live in the cache (Redis, or
+# the database cache), keyed by a SHA-256 of the username: no attempted username or address is stored.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=float(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
+# Per username, whatever the address: an attacker rotating addresses gets no more guesses. Not per address:
+# behind a proxy or an office NAT every user shares one, and one mistyping colleague would lock out everyone.
+# axes.W006 asks for the address anyway; with the username alone no rotation of anything bypasses the limit.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # its log lines name the username and address
+AXES_ENABLE_ADMIN = False  # its admin pages show database records, which the cache handler never writes
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:
+    raise ImproperlyConfigured("DJANGO_LOGIN_FAILURE_LIMIT must be >= 1 and DJANGO_LOGIN_COOLOFF_MINUTES > 0")
+
+# --- Mail (password reset): EMAIL_URL or EMAIL_HOST (+ EMAIL_PORT, EMAIL_HOST_USER, ...); see config/email.py.
+# Without mail, password reset is not offered at all (404, no link) rather than promising a mail never sent. ---
+_MAIL = email.from_environment()
+EMAIL_CONFIGURED: bool = _MAIL["EMAIL_CONFIGURED"]
+EMAIL_BACKEND: str = _MAIL["EMAIL_BACKEND"]
+EMAIL_HOST: str = _MAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT: int = _MAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER: str = _MAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD: str = _MAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS: bool = _MAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL: bool = _MAIL.get("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "ClubInsight <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -162,6 +220,8 @@ SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY", False) else None
 # The reporting endpoints enforce their own limits (1 MiB, larger for ingestion) in BodySizeLimitMiddleware.
 DATA_UPLOAD_MAX_MEMORY_SIZE = None

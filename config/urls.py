@@ -6,7 +6,7 @@ from reporting.api.docs_views import RedocDocsView, SwaggerDocsView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("config.accounts")),
     path("v1/reporting/", include("reporting.api.urls")),
     path("v1/geo/", include("reporting.api.geo_urls")),
     path("exports/", include("dashboards.exports.urls")),

@@ -116,12 +116,22 @@ class Member(models.Model):
 
 
 class MemberTombstone(models.Model):
-    """A deleted member, so that a late, older update cannot bring it back (last write wins)."""
+    """A member deleted by its club, so that a late, older update of that club cannot bring it back.
 
-    member_id = models.BigIntegerField(primary_key=True)
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="+")
+    One per (club, member id): a club's tombstone only ever blocks that club's own writes, so a client cannot
+    stop another club from creating an id by deleting it first (docs/ingestion.md, "Clubs and ids").
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    member_id = models.BigIntegerField()
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, db_index=False, related_name="+")
     deleted_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["community", "member_id"], name="tombstone_unique_community_member")
+        ]
 
 
 class MemberEvent(models.Model):
@@ -141,7 +151,10 @@ class MemberEvent(models.Model):
     class Meta:
         indexes = [models.Index(fields=["community", "occurred_at"], name="event_community_time_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["member_id", "type", "occurred_at"], name="event_unique_occurrence"),
+            # Per club: a club re-using an id another club released still records its own join at any instant.
+            models.UniqueConstraint(
+                fields=["community", "member_id", "type", "occurred_at"], name="event_unique_club_occurrence"
+            ),
             _in("type", enums.EVENT_TYPES),
         ]
 
@@ -215,6 +228,10 @@ class ApiClient(models.Model):
     communities = models.ManyToManyField(Community, blank=True, related_name="+")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the token was last replaced (rotate_api_token, admin action); the old token stopped working then.
+    token_rotated_at = models.DateTimeField(null=True, blank=True)
+    # Revocation is final: the token is refused from the next request on, and it cannot be re-activated.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.token_prefix}…)"
@@ -244,4 +261,5 @@ class RateLimitBucket(models.Model):
     last_charged = models.BooleanField(default=True)
 
 
+from reporting.models_audit import *  # noqa: E402,F403 - the audit log lives in its own module
 from reporting.models_exports import *  # noqa: E402,F403 - export models live in their own module

@@ -46,9 +46,13 @@ def hash_token(token: str) -> str:
 
 
 def client_principal(token_hash: str) -> Principal | None:
-    """The active API client holding the token with this hash (one query)."""
+    """The active, unrevoked API client holding the token with this hash (one query).
+
+    Asked on every request and never cached: a rotated or revoked token is refused from the next request on,
+    by every process.
+    """
     row = (
-        ApiClient.objects.filter(token_hash=token_hash, is_active=True)
+        ApiClient.objects.filter(token_hash=token_hash, is_active=True, revoked_at__isnull=True)
         .annotate(community_ids=ArrayAgg("communities__id", filter=Q(communities__isnull=False), default=[]))
         .values("id", "name", "permits", "all_communities", "community_ids")
         .first()

@@ -132,6 +132,7 @@ def export_download(request: HttpRequest, id: uuid.UUID) -> HttpResponse | FileR
         for name, value in refusal.headers.items():
             response[name] = value
         return response
+    services.export_downloaded(export=export, actor=f"user:{request.user.pk}", request=request)
     return FileResponse(
         handle,
         as_attachment=True,

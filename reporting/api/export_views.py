@@ -258,6 +258,7 @@ def download_response(export: Export) -> FileResponse:
     handle = selectors.open_export_file(export)
     if handle is None:
         raise ApiError(410, "Export expired")
+    services.export_downloaded(export=export)
     return FileResponse(
         handle,
         as_attachment=True,

@@ -15,8 +15,10 @@ from functools import partial
 
 from celery import current_app
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
+from reporting import audit
 from reporting.exports import storage
 from reporting.exports.conf import exports_setting
 from reporting.exports.requests import ExportRequest, request_fingerprint
@@ -65,6 +67,7 @@ def export_create(
                 enqueued_at=timezone.now(),
             )
             transaction.on_commit(partial(_enqueue, export.id), robust=True)
+            audit.export_created(export=export)
     except IntegrityError:
         # The same key raced in from a concurrent retry: answer with the export that won.
         assert idempotency_key is not None
@@ -73,6 +76,11 @@ def export_create(
             raise
         return existing, False
     return export, True
+
+
+def export_downloaded(*, export: Export, actor: str | None = None, request: HttpRequest | None = None) -> None:
+    """Record a download in the audit log (``actor`` None: the owner)."""
+    audit.export_downloaded(export=export, actor=actor, request=request)
 
 
 def _existing(owner_key: str, idempotency_key: str, fingerprint: str) -> Export | None:

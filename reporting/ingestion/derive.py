@@ -17,11 +17,13 @@ Contract:
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from reporting import enums
+from reporting.ingestion.personal import PERSONAL_KEYS, canonical_keys, is_personal_key, looks_personal
 from reporting.ingestion.phones import msisdn_country
 from reporting.query import errors
 from reporting.query.errors import ErrorTree
@@ -35,6 +37,9 @@ BIGINT_MIN = -(2**63)
 EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
 # The date is "in the future" only when it is after today everywhere on Earth (UTC+14).
 LATEST_OFFSET = dt.timedelta(hours=14)
+# An updated_at beyond this is a clock or data error: it would win every later write and, on a deletion, keep
+# a tombstone that blocks the club's own re-creation of the id for centuries.
+UPDATED_AT_TOLERANCE = dt.timedelta(days=1)
 
 PERSONAL_PROPERTY_KEYS = frozenset(
     {
@@ -71,6 +76,11 @@ class Reference:
     personal_keys: frozenset[str] = PERSONAL_PROPERTY_KEYS
     allowed_community_ids: frozenset[int] | None = None
     latest_birth_date: dt.date = field(default_factory=lambda: (dt.datetime.now(UTC) + LATEST_OFFSET).date())
+    latest_updated_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(UTC) + UPDATED_AT_TOLERANCE)
+
+    def __post_init__(self) -> None:
+        # Matched in canonical form (reporting.ingestion.personal), with the synonyms, whatever the caller gave.
+        object.__setattr__(self, "personal_keys", PERSONAL_KEYS | canonical_keys(self.personal_keys))
 
 
 class MemberRow(NamedTuple):
@@ -150,20 +160,27 @@ def optin_platform(channel: str | None, overrides: dict[str, str]) -> str:
     return "other"
 
 
+_DROPPED: Any = object()  # a personal value: left out of its object or array
+
+
 def scrub_properties(value: Any, personal_keys: frozenset[str], path: tuple[str | int, ...], errs: _Errors) -> Any:
-    """A copy without personal keys at any depth (objects inside arrays too); NUL characters are errors."""
+    """A copy without personal data at any depth (objects inside arrays too): entries under personal keys, and
+    e-mail-, phone- and card-shaped strings wherever they are (reporting.ingestion.personal). NUL characters and
+    numbers beyond a double are errors."""
     if type(value) is list:
-        return [
-            scrub_properties(item, personal_keys, (*path, index), errs)
-            if type(item) is dict or type(item) is list
-            else _checked_scalar(item, (*path, index), errs)
-            for index, item in enumerate(value)
-        ]
+        kept_items = []
+        for index, item in enumerate(value):
+            if type(item) is dict or type(item) is list:
+                kept_items.append(scrub_properties(item, personal_keys, (*path, index), errs))
+            elif (item := _checked_scalar(item, (*path, index), errs)) is not _DROPPED:
+                kept_items.append(item)
+        return kept_items
     if type(value) is not dict:
-        return _checked_scalar(value, path, errs)
+        checked = _checked_scalar(value, path, errs)
+        return None if checked is _DROPPED else checked
     kept = {}
     for key, item in value.items():
-        if key.lower() in personal_keys:
+        if is_personal_key(key, personal_keys):
             continue
         if "\x00" in key:
             errs.add((*path, key), errors.INVALID_VALUE, reason="NUL character")
@@ -171,15 +188,22 @@ def scrub_properties(value: Any, personal_keys: frozenset[str], path: tuple[str 
         kind = type(item)
         if kind is dict or kind is list:
             item = scrub_properties(item, personal_keys, (*path, key), errs)
-        elif kind is str and "\x00" in item:
-            errs.add((*path, key), errors.INVALID_VALUE, reason="NUL character")
+        elif (item := _checked_scalar(item, (*path, key), errs)) is _DROPPED:
+            continue
         kept[key] = item
     return kept
 
 
 def _checked_scalar(value: Any, path: tuple[str | int, ...], errs: _Errors) -> Any:
-    if type(value) is str and "\x00" in value:
-        errs.add(path, errors.INVALID_VALUE, reason="NUL character")
+    kind = type(value)
+    if kind is str:
+        if "\x00" in value:
+            errs.add(path, errors.INVALID_VALUE, reason="NUL character")
+        elif looks_personal(value):
+            return _DROPPED
+    elif kind is float and not math.isfinite(value):
+        # json reads 1e400 as infinity, which JSON cannot hold: it would be stored as null
+        errs.add(path, errors.INVALID_VALUE, reason="number out of range")
     return value
 
 
@@ -356,6 +380,9 @@ def derive(obj: Any, ref: Reference) -> MemberRow | Details:
         errs.add(("updated_at",), errors.REQUIRED)
     else:
         updated_at = _timestamp(updated_raw, "updated_at", errs)
+        if updated_at is not None and updated_at > ref.latest_updated_at:
+            errs.add(("updated_at",), errors.INVALID_VALUE, reason="more than a day in the future")
+            updated_at = None
     created_raw = obj.get("created_at")
     created_at = None
     if created_raw is not None:

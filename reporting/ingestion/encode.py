@@ -113,6 +113,9 @@ def prepare(obj: Any, idx: int, ref: Reference) -> Accepted | Rejected:
 
 
 INVALID_JSON: Details = single_error((), errors.INVALID_VALUE, reason="not a JSON value")
+# orjson refuses numbers beyond a double (1e400) without saying where; the API's parser reads them as infinity
+# and derivation rejects them at their path.
+NUMBER_OUT_OF_RANGE: Details = single_error((), errors.INVALID_VALUE, reason="number out of range")
 
 
 def prepare_lines(lines: list[tuple[int, bytes]], ref: Reference) -> tuple[list[Accepted], list[Rejected]]:
@@ -123,9 +126,9 @@ def prepare_lines(lines: list[tuple[int, bytes]], ref: Reference) -> tuple[list[
     for number, raw in lines:
         try:
             obj = loads(raw)
-        except orjson.JSONDecodeError:
+        except orjson.JSONDecodeError as exc:
             if raw.strip():
-                rejected.append((number, None, INVALID_JSON))
+                rejected.append((number, None, NUMBER_OUT_OF_RANGE if "infinity" in str(exc) else INVALID_JSON))
             continue
         result = prepare(obj, number, ref)
         if len(result) == 4:

@@ -9,9 +9,11 @@ Contract of :func:`load_batch` (the caller wraps it in ``transaction.atomic()``,
   and a leave inside one batch both become events, exactly as if they had come in separate batches.
 * A deletion removes the member when its ``updated_at`` is >= the stored one and leaves a tombstone, so an
   older late update cannot bring the member back; a newer non-deleted version re-creates it (a re-join).
+  Tombstones belong to a club (one per club and id) and only ever block that club's own versions: deleting an
+  id the club never held cannot stop another club from creating it.
 * A newly created member gets an ``in`` event at ``created_at``; a removed one an ``out`` event at
   ``deleted_at`` (default: now), each with the member's attributes and its age bucket on that day; the unique
-  (member_id, type, occurred_at) constraint makes both idempotent.
+  (community_id, member_id, type, occurred_at) constraint makes both idempotent.
 * A member's community never changes: a version naming another community than the stored member's (or than
   the batch's oldest version of a new id) changes nothing and is returned in ``foreign`` by index.
 * ``age`` is computed in SQL by ``reporting_age_bucket(birth_date, community timezone)``, called once per
@@ -47,7 +49,7 @@ BULK_SETTINGS = ("SET LOCAL gin_pending_list_limit = '1GB'", "SET LOCAL work_mem
 CREATE_STAGE = (
     f"CREATE TEMP TABLE {STAGE} ("
     + ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
-    + ", rnk integer NOT NULL DEFAULT 1) ON COMMIT DROP"
+    + ", rnk integer NOT NULL DEFAULT 1, held_elsewhere boolean NOT NULL DEFAULT false) ON COMMIT DROP"
 )
 COPY_STAGE = f"COPY {STAGE} ({', '.join(name for name, _ in STAGE_COLUMNS)}) FROM STDIN"
 
@@ -66,6 +68,17 @@ FOREIGN_COMMUNITY = f"""
 SELECT s.idx, s.id FROM {STAGE} AS s JOIN reporting_member AS m ON m.id = s.id
 WHERE m.community_id <> s.community_id ORDER BY s.idx
 """
+
+# An id sent for several clubs in one batch: whether another club holds it depends on the versions applied
+# before, so each round marks its versions against the table as it is then (the check above, run once at the
+# end, would also report a deletion that had left its own club's tombstone before another club took the id).
+MIXED_COMMUNITIES = f"SELECT EXISTS (SELECT 1 FROM {STAGE} GROUP BY id HAVING min(community_id) <> max(community_id))"
+MARK_HELD_ELSEWHERE = f"""
+UPDATE {STAGE} AS s SET held_elsewhere = true
+WHERE s.rnk = %(rnk)s
+  AND EXISTS (SELECT 1 FROM reporting_member AS m WHERE m.id = s.id AND m.community_id <> s.community_id)
+"""
+HELD_ELSEWHERE = f"SELECT idx, id FROM {STAGE} WHERE held_elsewhere ORDER BY idx"
 
 _SET = ", ".join(f"{c} = EXCLUDED.{c}" for c in (*_COPIED, "age"))
 _EVENT_COLUMNS = ", ".join(_EVENT_ATTRIBUTES)
@@ -106,9 +119,10 @@ WITH source AS (
     FROM {STAGE} AS s
     JOIN reporting_community AS c ON c.id = s.community_id
     LEFT JOIN {AGES} AS a ON a.birth_date = s.birth_date AND a.timezone = c.timezone
-    WHERE s.rnk = %(rnk)s AND NOT s.deleted
+    WHERE s.rnk = %(rnk)s AND NOT s.deleted AND NOT s.held_elsewhere
       AND NOT EXISTS (
-          SELECT 1 FROM reporting_membertombstone AS t WHERE t.member_id = s.id AND t.updated_at >= s.updated_at
+          SELECT 1 FROM reporting_membertombstone AS t
+          WHERE t.member_id = s.id AND t.community_id = s.community_id AND t.updated_at >= s.updated_at
       )
 ),
 upserted AS (
@@ -121,7 +135,7 @@ upserted AS (
 ),
 revived AS (
     DELETE FROM reporting_membertombstone AS t USING upserted AS u
-    WHERE u.created AND t.member_id = u.id
+    WHERE u.created AND t.member_id = u.id AND t.community_id = u.community_id
 ),
 joined AS (
     -- Every CTE sees the tombstones as they were before this statement, "revived" included.
@@ -129,14 +143,14 @@ joined AS (
     SELECT u.community_id, u.id, 'in', j.occurred_at, {_event_values("u", "j.occurred_at")}
     FROM upserted AS u
     JOIN reporting_community AS c ON c.id = u.community_id
-    LEFT JOIN reporting_membertombstone AS t ON t.member_id = u.id
+    LEFT JOIN reporting_membertombstone AS t ON t.member_id = u.id AND t.community_id = u.community_id
     -- a re-join that kept its old created_at joins again when it came back, not before it left
     CROSS JOIN LATERAL (
         SELECT CASE WHEN t.deleted_at >= u.created_at THEN greatest(u.updated_at, t.deleted_at)
                     ELSE u.created_at END AS occurred_at
     ) AS j
     WHERE u.created
-    ON CONFLICT (member_id, type, occurred_at) DO NOTHING
+    ON CONFLICT (community_id, member_id, type, occurred_at) DO NOTHING
 )
 SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM upserted
 """
@@ -145,7 +159,7 @@ DELETE = f"""
 WITH doomed AS (
     SELECT s.id, s.community_id, coalesce(s.deleted_at, now()) AS deleted_at, s.updated_at
     FROM {STAGE} AS s
-    WHERE s.rnk = %(rnk)s AND s.deleted
+    WHERE s.rnk = %(rnk)s AND s.deleted AND NOT s.held_elsewhere
       AND NOT EXISTS (
           SELECT 1 FROM reporting_member AS m
           WHERE m.id = s.id AND (m.updated_at > s.updated_at OR m.community_id <> s.community_id)
@@ -153,22 +167,21 @@ WITH doomed AS (
 ),
 removed AS (
     DELETE FROM reporting_member AS m USING doomed AS d
-    WHERE m.id = d.id
+    WHERE m.id = d.id AND m.community_id = d.community_id
     RETURNING m.id, m.community_id, m.birth_date, d.deleted_at, {", ".join(f"m.{c}" for c in _EVENT_ATTRIBUTES)}
 ),
 buried AS (
     INSERT INTO reporting_membertombstone (member_id, community_id, deleted_at, updated_at)
     SELECT id, community_id, deleted_at, updated_at FROM doomed
-    ON CONFLICT (member_id) DO UPDATE
+    ON CONFLICT (community_id, member_id) DO UPDATE
     SET deleted_at = EXCLUDED.deleted_at, updated_at = EXCLUDED.updated_at
     WHERE reporting_membertombstone.updated_at < EXCLUDED.updated_at
-      AND reporting_membertombstone.community_id = EXCLUDED.community_id
 ),
 left_club AS (
     INSERT INTO reporting_memberevent (community_id, member_id, type, occurred_at, {_EVENT_COLUMNS})
     SELECT r.community_id, r.id, 'out', r.deleted_at, {_event_values("r", "r.deleted_at")}
     FROM removed AS r JOIN reporting_community AS c ON c.id = r.community_id
-    ON CONFLICT (member_id, type, occurred_at) DO NOTHING
+    ON CONFLICT (community_id, member_id, type, occurred_at) DO NOTHING
 )
 SELECT count(*) FROM removed
 """
@@ -211,14 +224,19 @@ def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
             for start in range(0, len(rows), COPY_CHUNK_ROWS):
                 copy.write(b"".join(row[3] for row in rows[start : start + COPY_CHUNK_ROWS]))
         rounds = 1
+        mixed = False
         if several_versions:
             cursor.execute(RANK_VERSIONS)
             cursor.execute(f"SELECT max(rnk) FROM {STAGE}")
             rounds = cursor.fetchone()[0]
+            cursor.execute(MIXED_COMMUNITIES)
+            mixed = cursor.fetchone()[0]
         if deletions < len(rows):
             cursor.execute(CREATE_AGES)
             cursor.execute(FILL_AGES)
         for rnk in range(1, rounds + 1):
+            if mixed:
+                cursor.execute(MARK_HELD_ELSEWHERE, {"rnk": rnk})
             if deletions < len(rows):
                 cursor.execute(UPSERT, {"rnk": rnk})
                 created, updated = cursor.fetchone()
@@ -228,7 +246,7 @@ def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
                 cursor.execute(DELETE, {"rnk": rnk})
                 outcome.deleted += cursor.fetchone()[0]
         if outcome.created + outcome.updated + outcome.deleted < len(rows):
-            cursor.execute(FOREIGN_COMMUNITY)
+            cursor.execute(HELD_ELSEWHERE if mixed else FOREIGN_COMMUNITY)
             outcome.foreign = [(idx, member_id) for idx, member_id in cursor.fetchall()]
     outcome.unchanged = len(rows) - len(outcome.foreign) - outcome.created - outcome.updated - outcome.deleted
     return outcome

@@ -39,11 +39,12 @@ from reporting.ingestion.loader import (
     prepare_session,
 )
 from reporting.ingestion.results import ImportSummary, Rejection
-from reporting.query import errors
 
 CHUNK_LINES = 2_000
-# Another community's member looks exactly like a community the caller may not use: nothing leaks.
-FOREIGN_MEMBER: Details = single_error(("community_id",), errors.NOT_ALLOWED)
+# A version of an id that another club holds: the member never moves between clubs, and the caller is told
+# why its line changed nothing (ids are the platform's, so the code reveals nothing the caller cannot know).
+HELD_BY_ANOTHER_COMMUNITY = "held_by_another_community"
+FOREIGN_MEMBER: Details = single_error(("id",), HELD_BY_ANOTHER_COMMUNITY)
 
 
 def chunks(lines: Iterable[bytes]) -> Iterator[list[tuple[int, bytes]]]:

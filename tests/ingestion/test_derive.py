@@ -273,7 +273,7 @@ def test_personal_keys_dropped_case_insensitively_at_every_depth() -> None:
         "bonus_points": 10,
         "gender": "woman",
         "contact": {"Phone": "+4791234567", "zip_code": "0150", "preferred": "sms"},
-        "addresses": [{"street": "Storgata 1", "city": "Oslo"}, "plain"],
+        "visits": [{"street": "Storgata 1", "city": "Oslo"}, "plain"],
         "interests": ["fashion"],
     }
     derived = row(properties=properties)
@@ -281,7 +281,7 @@ def test_personal_keys_dropped_case_insensitively_at_every_depth() -> None:
         "bonus_points": 10,
         "gender": "woman",
         "contact": {"preferred": "sms"},
-        "addresses": [{"city": "Oslo"}, "plain"],
+        "visits": [{"city": "Oslo"}, "plain"],
         "interests": ["fashion"],
     }
     assert properties["First_Name"] == "Kari"  # the input is not modified

@@ -283,8 +283,8 @@ def test_another_communitys_member_is_rejected(clubs: dict[int, Community]) -> N
     result = ingest_members([op(2), op(1, community_id=236, updated_at=T2), gone(1, T3, community_id=236)])
     assert counts(result) == (1, 0, 0, 0, 2)
     assert [(r.index, r.id, r.details) for r in result.rejected] == [
-        (1, 1, {"community_id": [{"error": "not_allowed", "options": {}}]}),
-        (2, 1, {"community_id": [{"error": "not_allowed", "options": {}}]}),
+        (1, 1, {"id": [{"error": "held_by_another_community", "options": {}}]}),
+        (2, 1, {"id": [{"error": "held_by_another_community", "options": {}}]}),
     ]
     row = stored(1)
     assert row is not None

@@ -115,3 +115,105 @@ def test_no_personal_data_anywhere_in_the_database(tmp_path: Path, tx_clubs: dic
     report = (tmp_path / "members.jsonl.rejected.jsonl").read_text()
     assert json.loads(report)["line"] == 3
     assert [value for value in secrets() if value in report] == []
+
+
+# Personal data hidden the ways real feeds hide it: variant key spellings and personal values under harmless keys.
+VARIANT_SECRETS = {
+    "firstName": "Ottoline",
+    "lastName": "Brumbleworth",
+    "surname": "Fennimore",
+    "phoneNumber": "+4798765432",
+    "e-mail": "ottoline.b@example.net",
+    "email_address": "brumble@example.org",
+    "mobile": "+46701112233",
+    "birthDate": "1987-03-14",
+    "zipCode": "N-4021",
+    "Post Code": "SW1A 2AA",
+}
+SHAPED_SECRETS = ["fennimore.o@example.com", "+47 412 98 765", "4111 1111 1111 1111", "0733-445566"]
+
+
+def adversarial_member(member_id: int, community_id: int) -> dict[str, Any]:
+    return {
+        "id": member_id,
+        "community_id": community_id,
+        "properties": {
+            **VARIANT_SECRETS,
+            "note": f"reach me at {SHAPED_SECRETS[0]}",
+            "contact": {"preferred": SHAPED_SECRETS[1], "Given-Name": "Ottoline"},
+            "cards": [SHAPED_SECRETS[2], {"backup": SHAPED_SECRETS[3]}],
+            SHAPED_SECRETS[0]: True,
+            "campaign": KEPT,
+        },
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-02T00:00:00Z",
+    }
+
+
+def test_variants_and_shaped_values_never_reach_the_database(
+    tmp_path: Path, tx_clubs: dict[int, Community], client: Any
+) -> None:
+    secrets_ = [*VARIANT_SECRETS.values(), *SHAPED_SECRETS, "Ottoline"]
+    # A value that is only in the dump if its digits survive in some form (the card, without separators).
+    secrets_ += ["4111111111111111", "98765432", "701112233"]
+    assert [value for value in secrets_ if value in dump_database()] == []
+
+    source = tmp_path / "members.jsonl"
+    source.write_bytes(json.dumps(adversarial_member(601, 235)).encode() + b"\n")
+    call_command("import_members", str(source), "--workers", "0")
+
+    from reporting import permits
+    from reporting.services import api_client_create
+
+    _, token = api_client_create(name="feed", permits=[permits.INGEST], community_ids=[236])
+    response = client.post(
+        "/v1/reporting/ingest/members",
+        data=json.dumps({"members": [adversarial_member(602, 236)]}),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 1
+
+    stored = dict(Member.objects.values_list("id", "properties"))
+    expected = {"contact": {}, "cards": [{}], "campaign": KEPT}
+    assert stored == {601: expected, 602: expected}
+    after = dump_database()
+    assert KEPT in after
+    assert [value for value in secrets_ if value in after] == []
+
+
+def test_a_number_beyond_a_double_is_rejected_not_stored_as_null(
+    tmp_path: Path, tx_clubs: dict[int, Community], client: Any
+) -> None:
+    line = (
+        b'{"id": 700, "community_id": 235, "properties": {"points": 1e400}, '
+        b'"created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z"}'
+    )
+    source = tmp_path / "members.jsonl"
+    source.write_bytes(line + b"\n")
+    with pytest.raises(CommandError, match="1 line"):
+        call_command("import_members", str(source), "--workers", "0")
+    report = json.loads((tmp_path / "members.jsonl.rejected.jsonl").read_text())
+    assert report["error"] == "invalid_value (number out of range)"
+
+    from reporting import permits
+    from reporting.services import api_client_create
+
+    _, token = api_client_create(name="feed", permits=[permits.INGEST], community_ids=[235])
+    response = client.post(
+        "/v1/reporting/ingest/members",
+        data=b'{"members": [' + line + b"]}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["rejected"] == [
+        {
+            "index": 0,
+            "details": {
+                "properties": {"points": [{"error": "invalid_value", "options": {"reason": "number out of range"}}]}
+            },
+        }
+    ]
+    assert not Member.objects.exists()

@@ -74,11 +74,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--loaders", type=int, default=2, help="database connections loading in parallel (0: this one)"
         )
+        parser.add_argument(
+            "--communities",
+            help="only these community ids (235,236), as an API client of those clubs; other lines are rejected",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: str = options["path"]
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1")
+        allowed = None
+        if options["communities"] is not None:
+            try:
+                allowed = {int(part) for part in options["communities"].split(",") if part.strip()}
+            except ValueError:
+                raise CommandError("--communities takes comma-separated community ids") from None
         if path == "-":
             source: IO[bytes] = sys.stdin.buffer
             target = Path(options["rejected"]) if options["rejected"] else None
@@ -96,6 +106,7 @@ class Command(BaseCommand):
             summary = import_lines(
                 source,
                 on_rejected=writer,
+                allowed_community_ids=allowed,
                 batch_size=options["batch_size"],
                 workers=options["workers"],
                 loaders=options["loaders"],
