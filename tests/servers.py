@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -28,7 +29,14 @@ class WebServer:
     def __init__(self, *, kind: str, env: dict[str, str], log_path: Path, workers: int = 1, threads: int = 4):
         self.kind = kind
         self.port = free_port()
-        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0", **env}
+        # A production process (DJANGO_DEBUG=0) refuses to start without its own secret key.
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            **env,
+        }
         self.log_path = log_path
         self.workers = workers
         self.threads = threads
