@@ -163,6 +163,13 @@ class Report:
     def get_aggregation(self, name: str) -> Aggregation | None:
         return self.aggregation_index.get(name)
 
+    def output_fields(self, aggregation: Aggregation) -> list[tuple[str, FieldType]]:
+        """The fields an aggregation returns: a records row's columns, or a timeseries label's keys and value."""
+        if self.timeseries is None:
+            return aggregation.output_fields
+        labels = self.timeseries.labels + aggregation.groups
+        return [(label.name, label.type) for label in labels] + [("value", FieldType.INTEGER)]
+
     @property
     def filterable_fields(self) -> list[Field]:
         return [f for f in self.fields if f.filterable]
