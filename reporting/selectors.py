@@ -48,10 +48,17 @@ class Page:
 
 def query_plan(*, community_ids: Sequence[int], query: RecordsQuery) -> Plan:
     """The SQL plan of a records query in a context (exports stream ``plan.everything()``)."""
+    prepare_source(report=query.report, community_ids=community_ids)
     condition = compile_filter(query.filter)
     if query.aggregation is not None:
         return aggregation_plan(query.report, query.aggregation, community_ids, condition)
     return records_plan(query.report, community_ids, condition)
+
+
+def prepare_source(*, report: Report, community_ids: Sequence[int]) -> None:
+    """Bring a derived source up to date before it is read (count snapshots: never more than a period old)."""
+    if report.source.prepare is not None:
+        report.source.prepare(community_ids)
 
 
 def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
@@ -156,6 +163,7 @@ def field_values(
     named without a key list their keys. A missing key, a JSON null (and for ``consents.<key>`` any non-boolean)
     is the value null, exactly the members ``equal null`` matches.
     """
+    prepare_source(report=report, community_ids=community_ids)
     expr = ref.field.sql
     text_values = ref.key is None and ref.field.type in (
         FieldType.STRING,

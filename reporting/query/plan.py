@@ -127,10 +127,16 @@ def records_plan(report: Report, community_ids: Sequence[int], condition: Fragme
         body=body_for(community_ids),
         columns=tuple(f.name for f in report.fields),
         column_types=tuple(f.type for f in report.fields),
-        sort_keys=tuple(SortKey(f"_k_{name}") for name in report.order_by),
+        sort_keys=tuple(_record_sort_key(report, name) for name in report.order_by),
         body_for=body_for if by_community_first else None,
         community_ids=tuple(sorted(community_ids)),
     )
+
+
+def _record_sort_key(report: Report, name: str) -> SortKey:
+    field = report.field_index[name]
+    text = field.type in (FieldType.STRING, FieldType.ENUM)
+    return SortKey(f"_k_{name}", nullable=field.nullable, text=text)
 
 
 def aggregation_plan(

@@ -20,7 +20,7 @@ from reporting.query.series_plan import series_plan
 from reporting.query.series_request import MAX_DATA_POINTS, MAX_TIME_POINTS, SeriesQuery
 from reporting.query.sql import Fragment
 from reporting.reports.declarations import FieldType, GroupKey
-from reporting.selectors import fetch_rows
+from reporting.selectors import fetch_rows, prepare_source
 
 SeriesKey = tuple[Any, ...]
 
@@ -38,6 +38,7 @@ def check_bucket_count(*, context: Context, query: SeriesQuery) -> None:
 
 
 def series_envelope(*, context: Context, query: SeriesQuery) -> dict[str, Any]:
+    prepare_source(report=query.report, community_ids=context.community_ids)
     plan = series_plan(context=context, query=query)
     rows = fetch_rows(plan.points)
     values: dict[SeriesKey, dict[Any, int]] = {}

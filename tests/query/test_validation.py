@@ -25,7 +25,7 @@ KEY_PATTERN = "^[A-Za-z0-9_]{1,64}$"
 BIGINT = {"min": -(2**63), "max": 2**63 - 1}
 
 
-RECORDS_REPORTS = ["members", "members_count"]
+RECORDS_REPORTS = ["members", "members_count", "members_grouped_count"]
 TIMESERIES_REPORTS = ["member_balance", "members_count_snapshot", "members_count_history"]
 
 
