@@ -21,7 +21,7 @@ from tests.query.oracle import matches
 
 UTC = dt.UTC
 FIXED = {"5m": dt.timedelta(minutes=5), "1h": dt.timedelta(hours=1)}
-EVENT_GROUPINGS = ("total", "optin_channel", "optin_subchannel", "optin_platform", "gender", "age")
+EVENT_GROUPINGS = ("total", "optin_channel", "optin_subchannel", "optin_platform", "gender")
 MAX_BUCKETS = 150
 MAX_POINTS = 1000
 

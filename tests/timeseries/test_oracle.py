@@ -27,7 +27,7 @@ SCENARIOS: dict[str, tuple[list[int], dt.datetime]] = {
 }
 BALANCE_AGGREGATIONS = [None, "total", "optin_channel", "optin_subchannel", "optin_platform", "gender", "age",
                         "consents"]  # fmt: skip
-GROUPINGS = ["total", "optin_channel", "optin_subchannel", "optin_platform", "gender", "age"]
+GROUPINGS = ["total", "optin_channel", "optin_subchannel", "optin_platform", "gender"]
 
 
 def windows(center: dt.datetime, zone: str, *, local_form: bool = False) -> dict[str, tuple[str, str]]:
@@ -118,7 +118,7 @@ FILTERS = [
     ]},
 ]  # fmt: skip
 HISTORY_FILTERS = [
-    {"type": "in", "field": "grouping_type", "value": ["gender", "age"]},
+    {"type": "in", "field": "grouping_type", "value": ["gender", "optin_platform"]},
     {"type": "and", "operations": [
         {"type": "equal", "field": "grouping_type", "value": "optin_channel"},
         {"type": "not_equal", "field": "grouping_value", "value": "app"},
