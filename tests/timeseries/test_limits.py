@@ -197,11 +197,11 @@ def test_members_count_snapshot_is_the_last_value_in_each_bucket(client_for: Any
     MemberCountSnapshot.objects.bulk_create(rows)
     api = client_for("301_302")
     for interval, node in (("1h", None), ("1d", {"type": "equal", "field": "grouping_type", "value": "gender"})):
-        first, last = "2024-10-26", "2024-10-28T06:00:00"
-        body = {"report": "members_count_snapshot", "interval": interval, "from": first, "to": last, "filter": node}
+        first, final = "2024-10-26", "2024-10-28T06:00:00"
+        body = {"report": "members_count_snapshot", "interval": interval, "from": first, "to": final, "filter": node}
         status, payload, _ = api.query(body)
         assert status == 200, payload
-        grids = oracle.Buckets("Europe/Oslo", first, last, interval, local_form=False)
+        grids = oracle.Buckets("Europe/Oslo", first, final, interval, local_form=False)
         grouping = "total" if node is None else "gender"
         last: dict[Any, dict[int, tuple[dt.datetime, int]]] = {}
         for row in rows:
