@@ -26,6 +26,18 @@ def some_members(insert_members):
         ("/v1/reporting/query", {"report": "members", "aggregate_by": "age_count"}, 3 + BUCKET),
         ("/v1/reporting/query", {"report": "members_count"}, 3 + BUCKET),
         ("/v1/reporting/field_metadata", {"report": "members", "field": "age"}, 3 + BUCKET),
+        # token lookup, context (with the time zones), bucket, the range's bucket count, the timeseries query
+        ("/v1/reporting/query", {"report": "member_balance", "from": "2024-01-01", "to": "2024-02-01"}, 4 + BUCKET),
+        (
+            "/v1/reporting/query",
+            {"report": "members_count_history", "from": "2024-01-01", "to": "2024-01-01T12:00", "interval": "5m"},
+            4 + BUCKET,
+        ),
+        (
+            "/v1/reporting/field_metadata",
+            {"report": "member_balance", "field": "gender", "from": "2024-01-01"},
+            3 + BUCKET,
+        ),
         # token lookup, context (sent, so checked), bucket; metadata runs no report query
         ("/v1/reporting/metadata", {"report": "members"}, 2 + BUCKET),
     ],
