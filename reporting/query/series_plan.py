@@ -106,11 +106,15 @@ def _zone_rows(context: Context, query: SeriesQuery, zone: ZoneRange, key: str, 
     )
     ids = [cid for cid, tz in zip(context.community_ids, context.time_zones, strict=True) if tz == zone.zone]
     condition = Fragment("(") + compile_filter(query.filter) + Fragment(f" AND {window})")
+    per_community = timeseries.measure.per_community
+    community = "m.community_id" if per_community else "NULL::bigint"
+    # By position: a lateral's own columns (consent.key) could shadow the output names.
+    positions = range(1 if per_community else 2, len(names) + 4)
     return (
-        Fragment(f"SELECT m.community_id, z.zone{label_select}, {key} AS key, {timeseries.measure.sql} AS value FROM ")
+        Fragment(f"SELECT {community} AS community_id, z.zone{label_select}, {key} AS key,")
+        + Fragment(f" {timeseries.measure.sql} AS value FROM ")
         + scoped_rows(query.report, ids, condition, joins=joins)
-        # By position: a lateral's own columns (consent.key) could shadow the output names.
-        + Fragment(f" GROUP BY {', '.join(str(i) for i in range(1, len(names) + 4))}")
+        + Fragment(f" GROUP BY {', '.join(str(i) for i in positions)}")
     )
 
 

@@ -66,13 +66,15 @@ class Measure:
 
     ``sql`` reduces the source rows of one group (alias ``m``). ``cumulative`` makes a timeseries value the running
     sum of the per-bucket reductions from the beginning of time (rows before the window included), so "members at
-    the end of each bucket" is ``sum(+1 per join, -1 per leave)`` declared cumulative. A per-community reduction is
-    summed over the communities of one series.
+    the end of each bucket" is ``sum(+1 per join, -1 per leave)`` declared cumulative. ``per_community`` reduces
+    each community's rows on their own before the series sums them (the last snapshot of each club); counts and
+    sums need not.
     """
 
     name: str
     sql: str
     cumulative: bool = False
+    per_community: bool = False
 
 
 COUNT = Measure("count", "count(*)")

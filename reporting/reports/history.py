@@ -38,7 +38,9 @@ EVENT_GROUPING_TYPES = ("total", "optin_channel", "optin_subchannel", "optin_pla
 # +1 per join, -1 per leave, summed from the beginning of time: members at the end of each bucket.
 RUNNING_MEMBER_COUNT = Measure("running_total", "sum(CASE m.type WHEN 'in' THEN 1 ELSE -1 END)", cumulative=True)
 # The last snapshot taken inside the bucket (snapshots are stamped with the start of their period).
-LAST_SNAPSHOT = Measure("last_in_bucket", "(array_agg(m.members_count ORDER BY m.taken_at DESC))[1]")
+LAST_SNAPSHOT = Measure(
+    "last_in_bucket", "(array_agg(m.members_count ORDER BY m.taken_at DESC))[1]", per_community=True
+)
 
 
 def _ensure_fresh(community_ids: Sequence[int]) -> None:
