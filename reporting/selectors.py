@@ -9,16 +9,28 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from reporting.context import Context
 from reporting.query import cursor as cursors
 from reporting.query import errors
 from reporting.query.bundle import bundle
 from reporting.query.compiler import compile_filter
 from reporting.query.errors import invalid
 from reporting.query.filters import FieldRef, Node, allowed_ops
-from reporting.query.plan import Plan, aggregation_plan, output_sql, records_plan, scope_fragments
-from reporting.query.request import RecordsQuery
-from reporting.query.sql import Fragment, all_of
+from reporting.query.plan import Plan, aggregation_plan, output_sql, records_plan, scoped_rows
+from reporting.query.request import RecordsQuery, lookup_report, require_object
+from reporting.query.sql import TRUE, Fragment, all_of
 from reporting.reports.declarations import FieldType, Report
+
+
+def query_envelope(*, context: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON answer of ``POST /v1/reporting/query`` for ``body`` in ``context``, validated exactly as the
+    endpoint validates it (InvalidParameters with the same details), for any report and result type. Permits and
+    rate limits are the caller's business: this is for in-process readers such as the dashboards."""
+    from reporting.results import result_type_of  # the registry is built on this module's records functions
+
+    report = lookup_report(require_object(body))
+    result = result_type_of(report)
+    return result.envelope(context=context, query=result.parse(body, report, context=context))
 
 
 @dataclass(frozen=True)
@@ -124,7 +136,7 @@ def report_metadata(report: Report) -> dict[str, Any]:
             {
                 "name": aggregation.name,
                 "description": aggregation.description,
-                "fields": [{"name": name, "type": kind.value} for name, kind in aggregation.output_fields],
+                "fields": [{"name": name, "type": kind.value} for name, kind in report.output_fields(aggregation)],
             }
             for aggregation in report.aggregations
         ],
@@ -137,7 +149,13 @@ def report_metadata(report: Report) -> dict[str, Any]:
 
 
 def field_values(
-    *, community_ids: Sequence[int], report: Report, ref: FieldRef, filter_node: Node | None, limit: int
+    *,
+    community_ids: Sequence[int],
+    report: Report,
+    ref: FieldRef,
+    filter_node: Node | None,
+    limit: int,
+    window: Fragment | None = None,
 ) -> list[dict[str, Any]]:
     """Values of a field present in the context (after the filter), most frequent first, nulls last on ties.
 
@@ -146,7 +164,6 @@ def field_values(
     is the value null, exactly the members ``equal null`` matches.
     """
     prepare_source(report=report, community_ids=community_ids)
-    source, scope = scope_fragments(report, community_ids)
     expr = ref.field.sql
     text_values = ref.key is None and ref.field.type in (
         FieldType.STRING,
@@ -180,10 +197,7 @@ def field_values(
         values = Fragment(f" CROSS JOIN LATERAL (SELECT {output_sql(expr, ref.field.type)}) AS v(value)")
     statement = (
         Fragment("SELECT v.value AS value, count(*) AS members_count FROM ")
-        + source
-        + values
-        + Fragment(" WHERE ")
-        + all_of([scope, compile_filter(filter_node)])
+        + scoped_rows(report, community_ids, all_of([compile_filter(filter_node), window or TRUE]), joins=values)
         + Fragment(f" GROUP BY 1 ORDER BY 2 DESC, {tie_order} ASC NULLS LAST LIMIT %s", (limit,))
     )
     rows = fetch_rows(statement)

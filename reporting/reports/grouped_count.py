@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reporting import enums, permits
-from reporting.reports.declarations import Aggregation, Field, FieldType, GroupKey, Report, Source
+from reporting.reports.declarations import Aggregation, Field, FieldType, GroupKey, Measure, Report, Source
 
 T = FieldType
 
@@ -84,7 +84,7 @@ MEMBERS_GROUPED_COUNT = Report(
             ),
             per_community=False,
             # sum(bigint) is numeric; the cast keeps the count a JSON integer, as every other count is.
-            measure_sql="COALESCE(sum(m.members_count), 0)::bigint",
+            measure=Measure("sum", "COALESCE(sum(m.members_count), 0)::bigint"),
         ),
     ),
 )
