@@ -1,0 +1,97 @@
+"""Retention cohorts from the join/leave events, in one SQL statement.
+
+A *membership* starts at a join (``in``) event and ends at the member's first leave (``out``) event after it (an
+``in`` and an ``out`` at the same instant: the join comes first). A re-join after a leave starts a new membership
+in the month of the re-join; a join that follows another join with no leave in between is the same membership
+(the member already belonged), so it starts nothing. A membership belongs to the cohort of its join month in its
+community's own time zone. Cell (cohort, k) counts the memberships still running at the end of the k-th month
+after the join month (k = 0: the join month itself), i.e. not ended before the first instant of month k + 1 in
+that time zone; months that have not ended by ``as_of`` are not returned (no invented future).
+
+The filter is a ``member_balance`` filter tree (parsed by the API's parser) applied to the join event's
+attributes at that time; it is compiled by the shared compiler, over the same ``m`` alias as that report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reporting.query.compiler import compile_filter
+from reporting.query.filters import Node
+from reporting.query.sql import Fragment
+from reporting.selectors import fetch_rows
+
+MAX_MONTHS = 36
+
+
+@dataclass(frozen=True)
+class CohortRow:
+    """``month`` is the cohort's local month (first day); ``retained[k]`` the memberships running at the end of
+    month k after it, for every month that has ended."""
+
+    month: dt.date
+    members: int
+    retained: tuple[int, ...]
+
+
+_SQL = """
+WITH ordered AS (
+    SELECT m.community_id, m.type, m.occurred_at, ({condition}) AS matches,
+           lag(m.type) OVER member_events AS previous_type,
+           min(m.occurred_at) FILTER (WHERE m.type = 'out') OVER (
+               member_events ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+           ) AS ended_at
+    FROM reporting_memberevent AS m
+    WHERE m.community_id = ANY(%s::bigint[])
+    WINDOW member_events AS (PARTITION BY m.community_id, m.member_id ORDER BY m.occurred_at, m.type)
+),
+memberships AS (
+    SELECT o.ended_at, c.timezone,
+           date_trunc('month', o.occurred_at AT TIME ZONE c.timezone) AS cohort
+    FROM ordered AS o
+    JOIN reporting_community AS c ON c.id = o.community_id
+    WHERE o.type = 'in' AND o.previous_type IS DISTINCT FROM 'in' AND o.matches
+      AND o.occurred_at >= %s AND o.occurred_at < %s
+)
+SELECT s.cohort::date AS month, NULL::integer AS months_since, count(*) AS members
+FROM memberships AS s GROUP BY s.cohort
+UNION ALL
+SELECT s.cohort::date, k.n, count(*) FILTER (
+           WHERE s.ended_at IS NULL
+              OR s.ended_at >= ((s.cohort + (k.n + 1) * interval '1 month') AT TIME ZONE s.timezone))
+FROM memberships AS s
+CROSS JOIN LATERAL generate_series(0, %s) AS k(n)
+WHERE ((s.cohort + (k.n + 1) * interval '1 month') AT TIME ZONE s.timezone) <= %s
+GROUP BY s.cohort, k.n
+ORDER BY 1, 2 NULLS FIRST
+"""
+
+
+def cohort_statement(
+    *, community_ids: Sequence[int], filter_node: Node | None, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
+) -> Fragment:
+    condition = compile_filter(filter_node)
+    return Fragment(
+        _SQL.format(condition=condition.sql),
+        (*condition.params, list(community_ids), start, end, MAX_MONTHS - 1, as_of),
+    )
+
+
+def retention_cohorts(
+    *, community_ids: Sequence[int], filter_node: Node | None, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
+) -> list[CohortRow]:
+    """Cohorts of memberships that started in ``[start, end)``, oldest first, at most ``MAX_MONTHS`` months each."""
+    rows = fetch_rows(
+        cohort_statement(community_ids=community_ids, filter_node=filter_node, start=start, end=end, as_of=as_of)
+    )
+    sizes: dict[dt.date, int] = {}
+    retained: dict[dt.date, list[int]] = {}
+    for row in rows:
+        if row["months_since"] is None:
+            sizes[row["month"]] = row["members"]
+            retained[row["month"]] = []
+        else:
+            retained[row["month"]].append(row["members"])
+    return [CohortRow(month, sizes[month], tuple(retained[month])) for month in sorted(sizes)]
