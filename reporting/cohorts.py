@@ -44,47 +44,59 @@ WITH ordered AS (
                member_events ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
            ) AS ended_at
     FROM reporting_memberevent AS m
-    WHERE m.community_id = ANY(%s::bigint[])
+    WHERE m.community_id = ANY((%s)::bigint[])
     WINDOW member_events AS (PARTITION BY m.community_id, m.member_id ORDER BY m.occurred_at, m.type)
 ),
 memberships AS (
-    SELECT o.ended_at, c.timezone,
-           date_trunc('month', o.occurred_at AT TIME ZONE c.timezone) AS cohort
+    SELECT c.timezone AS tz, date_trunc('month', o.occurred_at AT TIME ZONE c.timezone) AS cohort,
+           date_trunc('month', o.ended_at AT TIME ZONE c.timezone) AS ended_month
     FROM ordered AS o
     JOIN reporting_community AS c ON c.id = o.community_id
     WHERE o.type = 'in' AND o.previous_type IS DISTINCT FROM 'in' AND o.matches
-      AND o.occurred_at >= %s AND o.occurred_at < %s
+      AND (o.occurred_at AT TIME ZONE c.timezone) >= (%s)::timestamp
+      AND (o.occurred_at AT TIME ZONE c.timezone) < (%s)::timestamp
+),
+-- Months survived: a membership ended in month j after its cohort was still running at the end of months
+-- 0 .. j - 1. Grouping here keeps the expansion over months tiny (cohorts x months, not memberships x months).
+survival AS (
+    SELECT tz, cohort, count(*) AS memberships,
+           CASE WHEN ended_month IS NULL THEN (%s)::integer ELSE least((%s)::integer,
+               ((extract(year FROM ended_month) - extract(year FROM cohort)) * 12
+                + extract(month FROM ended_month) - extract(month FROM cohort))::integer) END AS survived
+    FROM memberships
+    GROUP BY 1, 2, 4
 )
-SELECT s.cohort::date AS month, NULL::integer AS months_since, count(*) AS members
-FROM memberships AS s GROUP BY s.cohort
+SELECT s.cohort::date AS month, NULL::integer AS months_since, sum(s.memberships)::bigint AS members
+FROM survival AS s
+GROUP BY s.cohort
 UNION ALL
-SELECT s.cohort::date, k.n, count(*) FILTER (
-           WHERE s.ended_at IS NULL
-              OR s.ended_at >= ((s.cohort + (k.n + 1) * interval '1 month') AT TIME ZONE s.timezone))
-FROM memberships AS s
-CROSS JOIN LATERAL generate_series(0, %s) AS k(n)
-WHERE ((s.cohort + (k.n + 1) * interval '1 month') AT TIME ZONE s.timezone) <= %s
+SELECT s.cohort::date, k.n, coalesce(sum(s.memberships) FILTER (WHERE s.survived > k.n), 0)::bigint
+FROM survival AS s
+CROSS JOIN generate_series(0, (%s)::integer - 1) AS k(n)
 GROUP BY s.cohort, k.n
+-- a month that has not ended everywhere in the cohort (each club's own time zone) is not known yet
+HAVING bool_and(((s.cohort + (k.n + 1) * interval '1 month') AT TIME ZONE s.tz) <= %s)
 ORDER BY 1, 2 NULLS FIRST
 """
 
 
 def cohort_statement(
-    *, community_ids: Sequence[int], filter_node: Node | None, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
+    *, community_ids: Sequence[int], filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
 ) -> Fragment:
+    """The statement for memberships that started on local days ``[first, last]`` of their club."""
     condition = compile_filter(filter_node)
-    return Fragment(
-        _SQL.format(condition=condition.sql),
-        (*condition.params, list(community_ids), start, end, MAX_MONTHS - 1, as_of),
-    )
+    end = last + dt.timedelta(days=1)
+    params = (list(community_ids), first.isoformat(), end.isoformat(), MAX_MONTHS, MAX_MONTHS, MAX_MONTHS, as_of)
+    return Fragment(_SQL.format(condition=condition.sql), condition.params + params)
 
 
 def retention_cohorts(
-    *, community_ids: Sequence[int], filter_node: Node | None, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
+    *, community_ids: Sequence[int], filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
 ) -> list[CohortRow]:
-    """Cohorts of memberships that started in ``[start, end)``, oldest first, at most ``MAX_MONTHS`` months each."""
+    """Cohorts of memberships that started on local days ``[first, last]``, oldest first, at most ``MAX_MONTHS``
+    months each."""
     rows = fetch_rows(
-        cohort_statement(community_ids=community_ids, filter_node=filter_node, start=start, end=end, as_of=as_of)
+        cohort_statement(community_ids=community_ids, filter_node=filter_node, first=first, last=last, as_of=as_of)
     )
     sizes: dict[dt.date, int] = {}
     retained: dict[dt.date, list[int]] = {}

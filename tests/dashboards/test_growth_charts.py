@@ -19,7 +19,7 @@ def valid(figure: dict[str, Any] | None) -> dict[str, Any]:
 
 
 BUCKETS = ["2024-03-30T00:00:00.000+01:00", "2024-03-31T00:00:00.000+01:00", "2024-04-02T00:00:00.000+02:00"]
-BALANCE = {
+BALANCE: dict[str, Any] = {
     "interval": "1d",
     "range_timezone": "Europe/Oslo",
     "time_buckets": BUCKETS,
@@ -27,7 +27,7 @@ BALANCE = {
     "data_points": 4,
     "result_type": "timeseries",
 }
-HISTORY = {
+HISTORY: dict[str, Any] = {
     "interval": "1d",
     "range_timezone": "Europe/Oslo",
     "time_buckets": BUCKETS,
