@@ -15,13 +15,13 @@ from typing import Any
 
 from reporting.query.plan import scope_fragments
 from reporting.query.sql import Fragment, all_of
-from reporting.reports.declarations import Aggregation, Report
+from reporting.reports.declarations import COUNT, Aggregation, Report
 
 COMMUNITY = "community_id"
 
 
 def bundle_eligible(aggregation: Aggregation) -> bool:
-    return not aggregation.lateral and not aggregation.every_community and aggregation.measure_sql == "count(*)"
+    return not aggregation.lateral and not aggregation.every_community and aggregation.measure is COUNT
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def bundle(
     selected = ", ".join([f'{grouping} AS "_set"', *(f'{columns[n]} AS "{n}"' for n in names)])
     grouping_sets = ", ".join("(" + ", ".join(columns[n] for n in members) + ")" for members in sets.values())
     statement = (
-        Fragment(f"SELECT {selected}, count(*) AS members_count FROM ")
+        Fragment(f"SELECT {selected}, {COUNT.sql} AS members_count FROM ")
         + source
         + Fragment(" WHERE ")
         + all_of([scope, condition])

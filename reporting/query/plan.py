@@ -135,7 +135,7 @@ def aggregation_plan(
     types = [field_type for _, field_type in aggregation.output_fields]
     if aggregation.every_community:
         inner = (
-            Fragment(f"SELECT {community} AS community_id, {aggregation.measure_sql} AS members_count FROM ")
+            Fragment(f"SELECT {community} AS community_id, {aggregation.measure.sql} AS members_count FROM ")
             + source
             + where
             + Fragment(" GROUP BY 1")
@@ -149,7 +149,7 @@ def aggregation_plan(
     else:
         selected = [f"{community} AS community_id"] if aggregation.per_community else []
         selected += [f'{group.sql} AS "{group.name}"' for group in aggregation.groups]
-        selected.append(f"{aggregation.measure_sql} AS members_count")
+        selected.append(f"{aggregation.measure.sql} AS members_count")
         grouped = len(selected) - 1
         group_by = f" GROUP BY {', '.join(str(i) for i in range(1, grouped + 1))}" if grouped else ""
         body = Fragment(f"SELECT {', '.join(selected)} FROM ") + source + where + Fragment(group_by)

@@ -60,6 +60,24 @@ class GroupKey:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """The number a group (or a time bucket) shows, as a declaration rather than a planner.
+
+    ``sql`` reduces the source rows of one group (alias ``m``). ``cumulative`` makes a timeseries value the running
+    sum of the per-bucket reductions from the beginning of time (rows before the window included), so "members at
+    the end of each bucket" is ``sum(+1 per join, -1 per leave)`` declared cumulative. A per-community reduction is
+    summed over the communities of one series.
+    """
+
+    name: str
+    sql: str
+    cumulative: bool = False
+
+
+COUNT = Measure("count", "count(*)")
+
+
+@dataclass(frozen=True)
 class Aggregation:
     """An aggregation of a records report.
 
@@ -74,7 +92,7 @@ class Aggregation:
     per_community: bool = True
     lateral: str = ""
     every_community: bool = False
-    measure_sql: str = "count(*)"
+    measure: Measure = COUNT
 
     @property
     def output_fields(self) -> list[tuple[str, FieldType]]:
@@ -98,6 +116,21 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Timeseries:
+    """What makes a report a timeseries: its time column, measure, the label keys every series carries, and
+    filter defaults.
+
+    ``defaults`` are ``(field, value)`` equalities added when the filter names no condition on that field
+    (``grouping_type`` defaults to ``total``), so a series never silently mixes groupings.
+    """
+
+    time_sql: str
+    measure: Measure
+    labels: tuple[GroupKey, ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class Report:
     name: str
     result_type: str
@@ -109,6 +142,7 @@ class Report:
     order_by: tuple[str, ...]
     aggregations: tuple[Aggregation, ...] = ()
     intervals: tuple[str, ...] = ()
+    timeseries: Timeseries | None = None
     field_index: dict[str, Field] = field(init=False, repr=False, compare=False)
     aggregation_index: dict[str, Aggregation] = field(init=False, repr=False, compare=False)
 
@@ -118,6 +152,10 @@ class Report:
         unknown = [name for name in self.order_by if name not in self.field_index]
         if unknown:
             raise ValueError(f"{self.name}: order_by names unknown fields {unknown}")
+        if (self.result_type == "timeseries") != (self.timeseries is not None) or (
+            self.timeseries is not None and not self.intervals
+        ):
+            raise ValueError(f"{self.name}: a timeseries report declares its timeseries and intervals, nothing else")
 
     def get_field(self, name: str) -> Field | None:
         return self.field_index.get(name)
