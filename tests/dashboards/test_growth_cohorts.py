@@ -10,6 +10,9 @@ import pytest
 
 from reporting.cohorts import retention_cohorts
 from reporting.models import MemberEvent
+from reporting.query.errors import ErrorTree
+from reporting.query.filters import parse_filter
+from reporting.reports.history import MEMBER_BALANCE
 from tests.dashboards import growth_dataset as g
 
 TODAY = dt.date(2025, 11, 20)
@@ -72,3 +75,33 @@ def test_months_not_over_are_not_reported(events):
     assert latest.month == dt.date(2025, 11, 1)
     assert latest.retained == ()  # November 2025 has not ended at AS_OF
     assert len(rows[-2].retained) == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ({"type": "equal", "field": "gender", "value": "woman"}, lambda e: e["gender"] == "woman"),
+        ({"type": "in", "field": "age", "value": ["25-29", None]}, lambda e: e["age"] in ("25-29", None)),
+        (
+            {
+                "type": "and",
+                "operations": [
+                    {"type": "equal", "field": "consents.email_marketing", "value": True},
+                    {"type": "not_equal", "field": "optin_channel", "value": "app"},
+                ],
+            },
+            lambda e: e["consents"].get("email_marketing") is True and e["optin_channel"] != "app",
+        ),
+    ],
+)
+def test_the_filter_applies_to_the_join_event_through_the_shared_parser_and_compiler(events, raw, where):
+    errors = ErrorTree()
+    node = parse_filter(raw, MEMBER_BALANCE, errors)
+    assert not errors
+    first = dt.date(2023, 1, 1)
+    expected = g.cohorts(g.select(events, (235, 236)), first, TODAY, as_of=AS_OF, where=where)
+    got = shaped(retention_cohorts(community_ids=(235, 236), filter_node=node, first=first, last=TODAY, as_of=AS_OF))
+    assert got == expected
+    unfiltered = retention_cohorts(community_ids=(235, 236), filter_node=None, first=first, last=TODAY, as_of=AS_OF)
+    assert 0 < sum(members for _, members, _ in got) < sum(r.members for r in unfiltered)
