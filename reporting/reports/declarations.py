@@ -8,6 +8,7 @@ Every SQL text here is a constant written by us; user values only ever reach SQL
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -107,12 +108,14 @@ class Source:
     """Where a report's rows come from.
 
     ``from_sql`` is a FROM item aliased ``m``; ``scope_sql`` restricts it to the context. Each ``%s`` in either
-    is bound to the context's community ids (one bigint[] parameter per placeholder).
+    is bound to the context's community ids (one bigint[] parameter per placeholder). ``prepare``, when set, is
+    called with the context's community ids before the source is read (a derived table brought up to date).
     """
 
     from_sql: str
     scope_sql: str
     community_sql: str = "m.community_id"
+    prepare: Callable[[Sequence[int]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,13 @@ class Report:
 
     def get_aggregation(self, name: str) -> Aggregation | None:
         return self.aggregation_index.get(name)
+
+    def output_fields(self, aggregation: Aggregation) -> list[tuple[str, FieldType]]:
+        """The fields an aggregation returns: a records row's columns, or a timeseries label's keys and value."""
+        if self.timeseries is None:
+            return aggregation.output_fields
+        labels = self.timeseries.labels + aggregation.groups
+        return [(label.name, label.type) for label in labels] + [("value", FieldType.INTEGER)]
 
     @property
     def filterable_fields(self) -> list[Field]:
