@@ -47,7 +47,6 @@ CHARTS: dict[str, Callable[[OverviewData, Clubs], charts.Chart]] = {
     ),
     "cities": _cities,
     "map": _map,
-    "growth": lambda d, c: charts.growth_chart(),
 }
 
 

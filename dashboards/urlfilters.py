@@ -29,7 +29,7 @@ from reporting.query.values import ValueIssue
 from reporting.reports.declarations import FieldType, Report
 
 NULL_TOKEN = "(none)"  # noqa: S105 - the URL spelling of a null filter value, not a secret
-RESERVED = frozenset({"ids"})
+RESERVED = frozenset({"ids", "period", "from", "to", "interval"})  # clubs, and the growth period (growth_period)
 MAX_PARAMS = 50
 JOINED_FROM, JOINED_TO = "joined_from", "joined_to"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
