@@ -196,12 +196,9 @@ class GrowthData:
         errors = ErrorTree()
         node = parse_filter(self.filter.raw, MEMBER_BALANCE, errors)
         errors.raise_if_any()
+        first, last = self.period.months
         return cohorts.retention_cohorts(
-            community_ids=self.context.community_ids,
-            filter_node=node,
-            first=self.period.first,
-            last=self.period.last,
-            as_of=self.as_of,
+            community_ids=self.context.community_ids, filter_node=node, first=first, last=last, as_of=self.as_of
         )
 
 
@@ -230,9 +227,13 @@ def section(data: GrowthData, *, page_params: Sequence[tuple[str, str]]) -> Grow
         ),
     ]
     requested = data.period.interval
-    note = ""
+    notes = []
     if requested != "auto" and requested != data.interval:
-        note = f"Shown per {gc.INTERVAL_NAMES[data.interval]}: per {gc.INTERVAL_NAMES[requested]} this period "
-        note += "would need more than 150 points."
+        notes.append(f"Shown per {gc.INTERVAL_NAMES[data.interval]}: per {gc.INTERVAL_NAMES[requested]} this period "
+                     "would need more than 150 points.")  # fmt: skip
+    if data.interval in ("1w", "1mo"):
+        notes.append(f"Each {gc.INTERVAL_NAMES[data.interval]} is counted whole, so the first and last one can reach "
+                     "outside the period; cohorts are whole join months.")  # fmt: skip
+    note = " ".join(notes)
     hidden = tuple((name, value) for name, value in page_params if name not in PARAMS)
     return GrowthSection(data.period, data.interval, tiles, cards, data.filter.not_applied, hidden, note)

@@ -217,7 +217,8 @@ def cohort_chart(cohorts: Sequence[Cohort]) -> Chart:
         "zmin": 0,
         "zmax": 1,
         "colorscale": [[0, "#fef2f2"], [0.5, "#93c5fd"], [1, "#1d4ed8"]],
-        "colorbar": {"tickformat": ".0%", "thickness": 10},
+        # Each cell prints its share; plotly's colour bar would set inline styles, which the page's CSP forbids.
+        "showscale": False,
         "xgap": 1,
         "ygap": 1,
         "hoverongaps": False,

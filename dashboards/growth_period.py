@@ -45,6 +45,12 @@ class Period:
         return f"{(self.last + dt.timedelta(days=1)).isoformat()}T00:00:00"
 
     @property
+    def months(self) -> tuple[dt.date, dt.date]:
+        """The whole months the period touches (cohorts are join months): first and last day."""
+        after = _months_back(self.last, -1)
+        return self.first.replace(day=1), after - dt.timedelta(days=1)
+
+    @property
     def label(self) -> str:
         return f"{self.first:%d %b %Y} to {self.last:%d %b %Y}"
 

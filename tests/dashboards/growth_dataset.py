@@ -83,6 +83,17 @@ def next_bucket(start: dt.date, interval: str) -> dt.date:
     return start + dt.timedelta(days=1)
 
 
+def whole_buckets(first: dt.date, last: dt.date, interval: str) -> tuple[dt.date, dt.date]:
+    """The local days the engine's buckets cover for the days ``[first, last]``: whole buckets, from the one
+    holding ``first`` to the one holding ``last`` (reporting-api.md: buckets start on interval boundaries)."""
+    end = next_bucket(bucket_start(last, interval), interval)
+    return bucket_start(first, interval), end - dt.timedelta(days=1)
+
+
+def whole_months(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    return whole_buckets(first, last, "1mo")
+
+
 def select(
     events: Iterable[Event], community_ids: Iterable[int], where: Callable[[Event], bool] = lambda e: True
 ) -> list[Event]:

@@ -59,7 +59,7 @@ def assert_growth(
     view = growth_view(page)
     figures, interval, first, last = view["figures"], view["interval"], view["first"], view["last"]
     chosen = g.select(events, ids, where)
-    expected = g.balance(chosen, first, last, interval)
+    expected = g.balance(chosen, *g.whole_buckets(first, last, interval), interval)
     joined, left, net = figures["growth-balance"]
     drawn_balance = {x[:10]: (j, -n) for x, j, n in zip(joined["x"], joined["y"], left["y"], strict=True)}
     assert drawn_balance == expected
@@ -73,7 +73,7 @@ def assert_growth(
             if y is not None:
                 assert y == g.running_count(chosen, x[:10], interval), x
     (heat,) = figures["growth-cohorts"]
-    cohorts = g.cohorts(g.select(events, ids), first, last, as_of=dt.datetime.now(dt.UTC), where=where)
+    cohorts = g.cohorts(g.select(events, ids), *g.whole_months(first, last), as_of=dt.datetime.now(dt.UTC), where=where)
     assert [label.split(" ")[0] for label in heat["y"]] == [month for month, _, _ in cohorts]
     assert [int(label.split("(")[1].rstrip(")").replace(",", "")) for label in heat["y"]] == [
         members for _, members, _ in cohorts
@@ -149,7 +149,7 @@ def test_a_filter_history_cannot_answer_is_marked_on_the_members_chart(
     both: Where = lambda e: e["gender"] == "woman" and e["age"] == "25-29"  # noqa: E731
     view = growth_view(page)
     joined, left, _ = view["figures"]["growth-balance"]
-    expected = g.balance(g.select(events, [235], both), view["first"], view["last"], "1d")
+    expected = g.balance(g.select(events, [235], both), *g.whole_buckets(view["first"], view["last"], "1d"), "1d")
     assert {x[:10]: (j, -n) for x, j, n in zip(joined["x"], joined["y"], left["y"], strict=True)} == expected
     (line,) = view["figures"]["growth-members"]
     total = g.select(events, [235])

@@ -171,3 +171,12 @@ def test_bad_periods_are_messages_not_errors(query):
     period = parse_period(query, today=TODAY)
     assert period.error
     assert period.params == ()
+
+
+def test_cohort_months_are_the_whole_months_the_period_touches():
+    period = parse_period({"period": "custom", "from": "2024-01-15", "to": "2024-02-10"}, today=TODAY)
+    assert period.months == (dt.date(2024, 1, 1), dt.date(2024, 2, 29))
+    assert parse_period({"period": "30d"}, today=dt.date(2024, 12, 31)).months == (
+        dt.date(2024, 12, 1),
+        dt.date(2024, 12, 31),
+    )
