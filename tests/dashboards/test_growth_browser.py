@@ -48,7 +48,9 @@ def growth_view(page: Page) -> dict[str, Any]:
         "interval": section.get_attribute("data-interval"),
         "first": dt.date.fromisoformat(section.get_attribute("data-first") or ""),
         "last": dt.date.fromisoformat(section.get_attribute("data-last") or ""),
-        "tiles": [int(n) for n in page.locator(".growth-count").evaluate_all("els => els.map(e => e.dataset.count)")],
+        "tiles": [
+            int(n) for n in page.locator(".growth-count").evaluate_all("els => els.map(e => e.dataset.growthCount)")
+        ],
     }
 
 
@@ -184,7 +186,9 @@ def test_no_events_in_the_period_says_so(live_server, browser, console, events, 
     expect(page.locator("[data-empty=growth-balance]")).to_contain_text("No joins or leaves were recorded")
     expect(page.locator("[data-empty=growth-cohorts]")).to_contain_text("No member joined in this period")
     expect(page.locator("[data-empty=growth-members]")).to_contain_text("No member history")
-    assert [int(n) for n in page.locator(".growth-count").evaluate_all("els => els.map(e => e.dataset.count)")] == [
+    assert [
+        int(n) for n in page.locator(".growth-count").evaluate_all("els => els.map(e => e.dataset.growthCount)")
+    ] == [
         0,
         0,
         0,
