@@ -93,6 +93,13 @@ class Bucketing:
             stop = "(z.hi - interval '1 microsecond')"
         return f"generate_series({start}, {stop}, {step}) AS s(key)"
 
+    def exists(self) -> str:
+        """Whether bucket ``s.key`` is a time the zone's clocks show: the 5m and 1h wall-clock buckets of a skipped
+        spring hour are not (a day is, even where its midnight is skipped)."""
+        if self.wall_clock and self.interval.fixed_length:
+            return "((s.key AT TIME ZONE z.zone) AT TIME ZONE z.zone) = s.key"
+        return "TRUE"
+
     def start_at(self) -> str:
         """The instant a bucket ``s.key`` starts at."""
         return "(s.key AT TIME ZONE z.zone)" if self.wall_clock else "s.key"

@@ -62,7 +62,8 @@ def _prelude(context: Context, query: SeriesQuery, bucketing: Bucketing) -> Frag
     )
     buckets = Fragment(
         f", buckets AS (SELECT z.zone, s.key, {bucketing.start_at()} AS start_at, {bucketing.end_at()} AS end_at,"
-        f" {bucketing.local_start()} AS local_start FROM z CROSS JOIN LATERAL {bucketing.series()})"
+        f" {bucketing.local_start()} AS local_start FROM z CROSS JOIN LATERAL {bucketing.series()}"
+        f" WHERE {bucketing.exists()})"
     )
     return zones + buckets
 

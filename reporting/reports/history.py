@@ -30,9 +30,10 @@ ALL_INTERVALS = ("5m", "1h", "1d", "1w", "1mo")
 SNAPSHOT_INTERVALS = ("1h", "1d", "1w", "1mo")
 
 GROUPING_TYPES = enums.GROUPING_TYPES
-# The groupings a join/leave event can answer: it records channel, platform, gender and age at that time, but not
-# the member's location or reachability, so history refuses those (422) rather than inventing them.
-EVENT_GROUPING_TYPES = GROUPING_TYPES[:6]
+# The groupings join/leave events can answer: they record channel, subchannel, platform and gender at that time.
+# Not age (members change age bucket without any event, so joins minus leaves per age is not a count of anyone),
+# location or reachability: history refuses those (422) rather than inventing them; the snapshots have them.
+EVENT_GROUPING_TYPES = ("total", "optin_channel", "optin_subchannel", "optin_platform", "gender")
 
 # +1 per join, -1 per leave, summed from the beginning of time: members at the end of each bucket.
 RUNNING_MEMBER_COUNT = Measure("running_total", "sum(CASE m.type WHEN 'in' THEN 1 ELSE -1 END)", cumulative=True)
@@ -144,7 +145,7 @@ MEMBERS_COUNT_HISTORY = Report(
             "(SELECT e.community_id, e.occurred_at, e.type, g.grouping_type, g.grouping_value"
             " FROM reporting_memberevent AS e CROSS JOIN LATERAL (VALUES ('total', NULL::text),"
             " ('optin_channel', e.optin_channel), ('optin_subchannel', e.optin_subchannel),"
-            " ('optin_platform', e.optin_platform), ('gender', e.gender), ('age', e.age))"
+            " ('optin_platform', e.optin_platform), ('gender', e.gender))"
             " AS g(grouping_type, grouping_value)) AS m"
         ),
         scope_sql="m.community_id = ANY(%s)",
