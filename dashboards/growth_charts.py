@@ -9,6 +9,7 @@ event of another type counts 0 for that type (see docs/dashboards.md).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -207,6 +208,9 @@ def cohort_chart(cohorts: Sequence[Cohort]) -> Chart:
         cells = cohort.retained + [None] * (width - len(cohort.retained))
         z.append([None if n is None or not cohort.members else n / cohort.members for n in cells])
         text.append(["" if n is None else f"{n / cohort.members * 100:.0f}%" if cohort.members else "" for n in cells])
+    shares = [share for row in z for share in row if share is not None]
+    # Retention is often 80-100 %: the colour range starts at the lowest share (to 10 %), so differences show.
+    low = math.floor(min(shares, default=0.0) * 10) / 10
     trace = {
         "type": "heatmap",
         "x": months,
@@ -214,7 +218,7 @@ def cohort_chart(cohorts: Sequence[Cohort]) -> Chart:
         "z": z,
         "text": text,
         "texttemplate": "%{text}",
-        "zmin": 0,
+        "zmin": low,
         "zmax": 1,
         "colorscale": [[0, "#fef2f2"], [0.5, "#93c5fd"], [1, "#1d4ed8"]],
         # Each cell prints its share; plotly's colour bar would set inline styles, which the page's CSP forbids.

@@ -120,6 +120,7 @@ def test_cohort_heatmap_shares_and_blank_future_months():
     assert heat["z"][1] == [1.0, None, None]
     assert heat["z"][2] == [None, None, None]
     assert heat["text"][0] == ["75%", "50%", "25%"]
+    assert (heat["zmin"], heat["zmax"]) == (0.2, 1)  # from the lowest share, rounded down to 10 %
     assert chart.table.columns == ["Join month", "Members", "Month 0", "Month 1", "Month 2"]
     assert chart.table.rows[1] == ["2024-02", 5, 5, None, None]
 
