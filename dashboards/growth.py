@@ -198,7 +198,7 @@ class GrowthData:
         errors.raise_if_any()
         first, last = self.period.months
         return cohorts.retention_cohorts(
-            community_ids=self.context.community_ids, filter_node=node, first=first, last=last, as_of=self.as_of
+            context=self.context, filter_node=node, first=first, last=last, as_of=self.as_of
         )
 
 

@@ -4,9 +4,9 @@ A *membership* starts at a join (``in``) event and ends at the member's first le
 ``in`` and an ``out`` at the same instant: the join comes first). A re-join after a leave starts a new membership
 in the month of the re-join; a join that follows another join with no leave in between is the same membership
 (the member already belonged), so it starts nothing. A membership belongs to the cohort of its join month in its
-community's own time zone. Cell (cohort, k) counts the memberships still running at the end of the k-th month
-after the join month (k = 0: the join month itself), i.e. not ended before the first instant of month k + 1 in
-that time zone; months that have not ended by ``as_of`` are not returned (no invented future).
+community's own time zone (the context's). Cell (cohort, k) counts the memberships still running at the end of the
+k-th month after the join month (k = 0: the join month itself), i.e. not ended before the first instant of month k + 1
+in that time zone; months that have not ended by ``as_of`` are not returned (no invented future).
 
 The filter is a ``member_balance`` filter tree (parsed by the API's parser) applied to the join event's
 attributes at that time; it is compiled by the shared compiler, over the same ``m`` alias as that report.
@@ -15,9 +15,9 @@ attributes at that time; it is compiled by the shared compiler, over the same ``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
+from reporting.context import Context
 from reporting.query.compiler import compile_filter
 from reporting.query.filters import Node
 from reporting.query.sql import Fragment
@@ -51,7 +51,7 @@ memberships AS (
     SELECT c.timezone AS tz, date_trunc('month', o.occurred_at AT TIME ZONE c.timezone) AS cohort,
            date_trunc('month', o.ended_at AT TIME ZONE c.timezone) AS ended_month
     FROM ordered AS o
-    JOIN reporting_community AS c ON c.id = o.community_id
+    JOIN unnest((%s)::bigint[], (%s)::text[]) AS c(id, timezone) ON c.id = o.community_id
     WHERE o.type = 'in' AND o.previous_type IS DISTINCT FROM 'in' AND o.matches
       AND (o.occurred_at AT TIME ZONE c.timezone) >= (%s)::timestamp
       AND (o.occurred_at AT TIME ZONE c.timezone) < (%s)::timestamp
@@ -81,23 +81,22 @@ ORDER BY 1, 2 NULLS FIRST
 
 
 def cohort_statement(
-    *, community_ids: Sequence[int], filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
+    *, context: Context, filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
 ) -> Fragment:
     """The statement for memberships that started on local days ``[first, last]`` of their club."""
     condition = compile_filter(filter_node)
     end = last + dt.timedelta(days=1)
-    params = (list(community_ids), first.isoformat(), end.isoformat(), MAX_MONTHS, MAX_MONTHS, MAX_MONTHS, as_of)
+    ids, zones = list(context.community_ids), list(context.time_zones)
+    params = (ids, ids, zones, first.isoformat(), end.isoformat(), MAX_MONTHS, MAX_MONTHS, MAX_MONTHS, as_of)
     return Fragment(_SQL.format(condition=condition.sql), condition.params + params)
 
 
 def retention_cohorts(
-    *, community_ids: Sequence[int], filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
+    *, context: Context, filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
 ) -> list[CohortRow]:
     """Cohorts of memberships that started on local days ``[first, last]``, oldest first, at most ``MAX_MONTHS``
     months each."""
-    rows = fetch_rows(
-        cohort_statement(community_ids=community_ids, filter_node=filter_node, first=first, last=last, as_of=as_of)
-    )
+    rows = fetch_rows(cohort_statement(context=context, filter_node=filter_node, first=first, last=last, as_of=as_of))
     sizes: dict[dt.date, int] = {}
     retained: dict[dt.date, list[int]] = {}
     for row in rows:
