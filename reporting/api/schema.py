@@ -58,8 +58,43 @@ _ERRORS = {
     471: OpenApiResponse(_ERROR, description="Unparseable X-Customer header"),
 }
 
+_RECORDS_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "records": {"type": "array", "items": {"type": "object"}},
+        "pagination": {"type": "object", "properties": {"next_page_info": {"type": "string", "nullable": True}}},
+        "result_type": {"type": "string", "enum": ["records"]},
+    },
+}
+_TIMESERIES_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "interval": {"type": "string", "enum": ["5m", "1h", "1d", "1w", "1mo"]},
+        "range_timezone": {"type": "string", "description": 'The context\'s IANA time zone, or "local"'},
+        "time_buckets": {"type": "array", "items": {"type": "string"}},
+        "series": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "label": {"type": "object"},
+                    "values": {"type": "array", "items": {"type": "integer", "nullable": True}},
+                    "timezone": {"type": "string", "description": 'Only in the "local" form'},
+                },
+            },
+        },
+        "data_points": {"type": "integer", "maximum": 1000},
+        "result_type": {"type": "string", "enum": ["timeseries"]},
+    },
+}
+_TIMESTAMP_BOUND = {
+    "type": "string",
+    "description": "Timeseries only, required. With an offset: an instant; without: wall-clock time in each "
+    "community's time zone (a plain date is its midnight).",
+}
+
 QUERY: dict[str, Any] = {
-    "summary": "Query (records)",
+    "summary": "Query (records or timeseries, as the report's result_type)",
     "parameters": _CONTEXT_HEADERS,
     "request": {
         "application/json": {
@@ -69,28 +104,31 @@ QUERY: dict[str, Any] = {
                 "report": _REPORT,
                 "filter": _FILTER,
                 "aggregate_by": {"type": "string", "nullable": True},
-                "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
-                "next_page_info": {"type": "string", "nullable": True},
-                "page_info": {"type": "string", "nullable": True, "description": "Alias of next_page_info"},
+                "limit": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 1000,
+                    "default": 100,
+                    "description": "Records only",
+                },
+                "next_page_info": {"type": "string", "nullable": True, "description": "Records only"},
+                "page_info": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "Records only; alias of next_page_info",
+                },
+                "interval": {
+                    "type": "string",
+                    "enum": ["auto", "5m", "1h", "1d", "1w", "1mo"],
+                    "default": "auto",
+                    "description": "Timeseries only; the report's metadata lists its intervals",
+                },
+                "from": _TIMESTAMP_BOUND,
+                "to": _TIMESTAMP_BOUND,
             },
         }
     },
-    "responses": {
-        200: OpenApiResponse(
-            {
-                "type": "object",
-                "properties": {
-                    "records": {"type": "array", "items": {"type": "object"}},
-                    "pagination": {
-                        "type": "object",
-                        "properties": {"next_page_info": {"type": "string", "nullable": True}},
-                    },
-                    "result_type": {"type": "string", "enum": ["records"]},
-                },
-            }
-        ),
-        **_ERRORS,
-    },
+    "responses": {200: OpenApiResponse({"oneOf": [_RECORDS_RESPONSE, _TIMESERIES_RESPONSE]}), **_ERRORS},
     "examples": [
         OpenApiExample(
             "Women reachable by e-mail, by age",
@@ -106,7 +144,19 @@ QUERY: dict[str, Any] = {
                 "aggregate_by": "age_count",
             },
             request_only=True,
-        )
+        ),
+        OpenApiExample(
+            "Joins and leaves per day, by consent",
+            value={
+                "report": "member_balance",
+                "filter": None,
+                "aggregate_by": "consents",
+                "interval": "auto",
+                "from": "2024-04-08T00:00:00.000-06:00",
+                "to": "2024-04-25T00:00:00.000-06:00",
+            },
+            request_only=True,
+        ),
     ],
 }
 
@@ -128,6 +178,8 @@ FIELD_METADATA: dict[str, Any] = {
                 "field": {"type": "string"},
                 "filter": _FILTER,
                 "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
+                "from": {**_TIMESTAMP_BOUND, "description": "Timeseries reports only, optional: the time window"},
+                "to": {**_TIMESTAMP_BOUND, "description": "Timeseries reports only, optional: the time window"},
             },
         }
     },

@@ -28,6 +28,7 @@ class Interval:
     step_sql: str  # a constant SQL interval
     calendar_unit: str | None  # date_trunc unit of calendar intervals; None for fixed-length ones
     longest: dt.timedelta  # the longest one bucket can be (a 25-hour day; a wall-clock hour repeated at DST)
+    shortest: dt.timedelta  # the shortest (a 23-hour day, a February)
     order: int
 
     @property
@@ -38,11 +39,13 @@ class Interval:
 INTERVALS: dict[str, Interval] = {
     interval.name: interval
     for interval in (
-        Interval("5m", "interval '5 minutes'", None, dt.timedelta(minutes=65), 0),
-        Interval("1h", "interval '1 hour'", None, dt.timedelta(hours=2), 1),
-        Interval("1d", "interval '1 day'", "day", dt.timedelta(hours=25), 2),
-        Interval("1w", "interval '1 week'", "week", dt.timedelta(days=7, hours=1), 3),
-        Interval("1mo", "interval '1 month'", "month", dt.timedelta(days=31, hours=1), 4),
+        Interval("5m", "interval '5 minutes'", None, dt.timedelta(minutes=65), dt.timedelta(minutes=5), 0),
+        Interval("1h", "interval '1 hour'", None, dt.timedelta(hours=2), dt.timedelta(hours=1), 1),
+        Interval("1d", "interval '1 day'", "day", dt.timedelta(hours=25), dt.timedelta(hours=23), 2),
+        Interval("1w", "interval '1 week'", "week", dt.timedelta(days=7, hours=1), dt.timedelta(days=7, hours=-1), 3),
+        Interval(
+            "1mo", "interval '1 month'", "month", dt.timedelta(days=31, hours=1), dt.timedelta(days=28, hours=-1), 4
+        ),
     )
 }
 
@@ -50,12 +53,16 @@ INTERVALS: dict[str, Interval] = {
 _AUTO_STEPS = ((dt.timedelta(hours=12), "5m"), (dt.timedelta(days=3), "1h"))
 
 
-def auto_interval(span: dt.timedelta, allowed: tuple[str, ...]) -> Interval:
-    """The interval ``auto`` picks for a range, bumped to the report's smallest allowed one at least as long."""
+def auto_interval(span: dt.timedelta, allowed: tuple[str, ...], *, max_buckets: int) -> Interval:
+    """The interval ``auto`` picks for a range: §6's rule, bumped to the report's smallest allowed interval at least
+    as long, and further (1w, then 1mo) while the range could hold more than ``max_buckets`` of it. The spec's rule
+    stops at 1d; ours goes on, so that ``auto`` answers a year or two instead of refusing it (docs/api.md)."""
     name = next((step for limit, step in _AUTO_STEPS if span <= limit), "1d")
     wanted = INTERVALS[name].order
-    candidates = sorted((INTERVALS[n] for n in allowed), key=lambda i: i.order)
-    return next((i for i in candidates if i.order >= wanted), candidates[-1])
+    candidates = [i for i in sorted((INTERVALS[n] for n in allowed), key=lambda i: i.order) if i.order >= wanted]
+    if not candidates:
+        return max((INTERVALS[n] for n in allowed), key=lambda i: i.order)
+    return next((i for i in candidates if span // i.shortest + 2 <= max_buckets), candidates[-1])
 
 
 @dataclass(frozen=True)

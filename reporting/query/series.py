@@ -25,12 +25,14 @@ from reporting.selectors import fetch_rows, prepare_source
 SeriesKey = tuple[Any, ...]
 
 
-def check_bucket_count(*, context: Context, query: SeriesQuery) -> None:
+def check_bucket_count(*, context: Context, query: SeriesQuery, count: int | None = None) -> None:
     """422 ``too_many_time_points`` when the range has more than 150 buckets in the context's time zones."""
-    statement = series_plan(context=context, query=query).bucket_count
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
-        (count,) = cursor.fetchone()
+    if count is None:
+        statement = series_plan(context=context, query=query).bucket_count
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            (count,) = cursor.fetchone()
+    assert count is not None
     if count > MAX_TIME_POINTS:
         raise invalid(
             ("interval",), errors.TOO_MANY_TIME_POINTS, max=MAX_TIME_POINTS, buckets=count, interval=query.interval.name
@@ -41,6 +43,9 @@ def series_envelope(*, context: Context, query: SeriesQuery) -> dict[str, Any]:
     prepare_source(report=query.report, community_ids=context.community_ids)
     plan = series_plan(context=context, query=query)
     rows = fetch_rows(plan.points)
+    # One statement when there are values (they carry the bucket count); an empty answer asks whether it is empty
+    # because the range has too many buckets.
+    check_bucket_count(context=context, query=query, count=rows[0]["_buckets"] if rows else None)
     values: dict[SeriesKey, dict[Any, int]] = {}
     bucket_text: dict[Any, str] = {}
     for row in rows:

@@ -22,10 +22,11 @@ from reporting.context import Context
 from reporting.query.compiler import compile_filter
 from reporting.query.intervals import Bucketing
 from reporting.query.plan import scoped_rows
-from reporting.query.series_request import SeriesQuery
+from reporting.query.series_request import MAX_TIME_POINTS, SeriesQuery
 from reporting.query.sql import Fragment
 from reporting.reports.declarations import GroupKey
 
+_BUCKETS = "(SELECT count(DISTINCT key) FROM buckets)"
 _LOCAL_TEXT = "to_char(p.local_start, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')"
 # The bucket's UTC offset as +HH:MM, from the difference between its local start and its instant.
 _OFFSET_TEXT = (
@@ -41,7 +42,9 @@ _OFFSET_LATERAL = (
 @dataclass(frozen=True)
 class SeriesPlan:
     bucket_count: Fragment  # how many distinct buckets the range has (the 150 limit)
-    points: Fragment  # timezone, the labels, time_bucket (text), _bucket_order, value: every non-null value
+    # timezone, the labels, time_bucket (text), _bucket_order, value, _buckets: every non-null value. No rows when
+    # the range has more than 150 buckets (or no data): then ``bucket_count`` tells which.
+    points: Fragment
     labels: tuple[GroupKey, ...]
 
 
@@ -80,15 +83,21 @@ def series_plan(*, context: Context, query: SeriesQuery) -> SeriesPlan:
     key = bucketing.key_of(time_sql)
     if measure.cumulative:
         key = f"CASE WHEN {time_sql} >= bounds.first_start THEN {key} END"
-        window = f"{time_sql} < bounds.last_end"
+        window = f"{time_sql} < bounds.last_end AND {time_sql} < (SELECT max(last_end) FROM bounds)"
     else:
-        window = f"{time_sql} >= bounds.first_start AND {time_sql} < bounds.last_end"
+        window = (
+            f"{time_sql} >= bounds.first_start AND {time_sql} < bounds.last_end"
+            f" AND {time_sql} >= (SELECT min(first_start) FROM bounds)"
+            f" AND {time_sql} < (SELECT max(last_end) FROM bounds)"
+        )
     lateral = query.aggregation.lateral if query.aggregation is not None else ""
     joins = Fragment(
         " JOIN ctx ON ctx.community_id = m.community_id JOIN z ON z.zone = ctx.zone"
         f" JOIN bounds ON bounds.zone = z.zone {lateral}"
     )
-    condition = compile_filter(query.filter) + Fragment(f" AND {window}")
+    # The range once more as uncorrelated sub-selects: values known before the scan, so the (community_id,
+    # occurred_at) index reads only the range; and the bucket limit as a gate, so a refused range reads nothing.
+    condition = compile_filter(query.filter) + Fragment(f" AND {window} AND {_BUCKETS} <= %s", (MAX_TIME_POINTS,))
     label_select = "".join(f", {label.sql} AS {name}" for label, name in zip(labels, names, strict=True))
     label_list = "".join(f", {name}" for name in names)
     per_community = (
@@ -139,10 +148,10 @@ def series_plan(*, context: Context, query: SeriesQuery) -> SeriesPlan:
     p_labels = "".join(f", p.{name}" for name in names)
     final = Fragment(
         f' SELECT p.zone AS "timezone"{p_labels}, {time_bucket} AS time_bucket, {order} AS "_bucket_order",'
-        f" p.value::bigint AS value FROM points AS p{offset} WHERE p.value IS NOT NULL"
+        f" p.value::bigint AS value, {_BUCKETS} AS _buckets FROM points AS p{offset} WHERE p.value IS NOT NULL"
     )
     return SeriesPlan(
-        bucket_count=prelude + Fragment(" SELECT count(DISTINCT key) FROM buckets"),
+        bucket_count=prelude + Fragment(f" SELECT {_BUCKETS}"),
         points=prelude + per_community + points + final,
         labels=labels,
     )

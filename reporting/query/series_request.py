@@ -128,7 +128,11 @@ def parse_series_query(body: dict[str, Any], report: Report, *, context: Context
         if min(spans) <= dt.timedelta(0):
             errors_.add(("to",), errors.INVALID_VALUE, reason="must be later than from")
         elif isinstance(requested, str) and requested in allowed:
-            interval = auto_interval(max(spans), report.intervals) if requested == AUTO else INTERVALS[requested]
+            interval = (
+                auto_interval(max(spans), report.intervals, max_buckets=MAX_TIME_POINTS)
+                if requested == AUTO
+                else INTERVALS[requested]
+            )
             # A cheap lower bound on the number of buckets: enough to refuse a ten-year range at 5m without
             # asking the database to list a million buckets first.
             fewest = max(spans) // interval.longest

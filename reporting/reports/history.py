@@ -128,6 +128,16 @@ def _grouping_fields(types: tuple[str, ...]) -> tuple[Field, ...]:
     )  # fmt: skip
 
 
+_HISTORY_SOURCE = (
+    "("
+    + " UNION ALL ".join(
+        f"SELECT e.community_id, e.occurred_at, e.type, '{grouping}'::text AS grouping_type,"
+        f" {'NULL::text' if grouping == 'total' else 'e.' + grouping} AS grouping_value FROM reporting_memberevent AS e"
+        for grouping in EVENT_GROUPING_TYPES
+    )
+    + ") AS m"
+)
+
 MEMBERS_COUNT_HISTORY = Report(
     name="members_count_history",
     result_type="timeseries",
@@ -139,17 +149,10 @@ MEMBERS_COUNT_HISTORY = Report(
         + ", ".join(EVENT_GROUPING_TYPES)
         + "."
     ),
-    # Each event once per grouping it answers; the grouping_type filter (default total) keeps one of them.
-    source=Source(
-        from_sql=(
-            "(SELECT e.community_id, e.occurred_at, e.type, g.grouping_type, g.grouping_value"
-            " FROM reporting_memberevent AS e CROSS JOIN LATERAL (VALUES ('total', NULL::text),"
-            " ('optin_channel', e.optin_channel), ('optin_subchannel', e.optin_subchannel),"
-            " ('optin_platform', e.optin_platform), ('gender', e.gender))"
-            " AS g(grouping_type, grouping_value)) AS m"
-        ),
-        scope_sql="m.community_id = ANY(%s)",
-    ),
+    # Each event once per grouping it answers. UNION ALL of constant-typed branches rather than a lateral VALUES
+    # list: the grouping_type condition (default total) is pushed into every branch and folds to false in all but
+    # the asked-for ones, so the default reads the events once, exactly like a hand-written query.
+    source=Source(from_sql=_HISTORY_SOURCE, scope_sql="m.community_id = ANY(%s)"),
     fields=_grouping_fields(EVENT_GROUPING_TYPES),
     order_by=(),
     intervals=ALL_INTERVALS,

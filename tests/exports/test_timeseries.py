@@ -57,7 +57,7 @@ def expected_rows(envelope: dict[str, Any]) -> list[list[Any]]:
 
 
 WINDOW = {"from": "2024-10-01", "to": "2024-11-20"}
-CASES = [
+CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"report": "member_balance", "interval": "1d", **WINDOW}, ["type"]),
     ({"report": "member_balance", "interval": "1w", "aggregate_by": "gender", **WINDOW}, ["type", "gender"]),
     ({"report": "member_balance", "interval": "1d", "aggregate_by": "consents", **WINDOW},

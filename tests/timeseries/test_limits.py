@@ -101,6 +101,11 @@ def test_at_most_1000_data_points_whole_series_in_label_order(client_for: Any) -
         (dt.timedelta(days=3), "members_count_history", "1h"),
         (dt.timedelta(days=3, seconds=1), "members_count_history", "1d"),
         (dt.timedelta(hours=6), "members_count_snapshot", "1h"),  # 5m bumped to the report's smallest
+        # Ours beyond §6: on to 1w and 1mo while 1d would give more than 150 buckets (23-hour days counted).
+        (dt.timedelta(days=140), "member_balance", "1d"),
+        (dt.timedelta(days=150), "member_balance", "1w"),
+        (dt.timedelta(days=730), "members_count_history", "1w"),
+        (dt.timedelta(days=1100), "member_balance", "1mo"),
     ],
 )
 def test_auto_interval(client_for: Any, span: dt.timedelta, report: str, interval: str) -> None:
