@@ -38,7 +38,7 @@ from reporting.query.filters import parse_filter, resolve_field
 from reporting.query.values import ValueIssue
 from reporting.reports.history import EVENT_GROUPING_TYPES, MEMBER_BALANCE, MEMBERS_COUNT_HISTORY
 
-# ``auto`` first asks the API's own auto; past 150 buckets, the next coarser interval the reports allow.
+# An explicit interval past the API's 150 buckets goes on to the next coarser one (the API's auto does so itself).
 COARSER = ("auto", "1d", "1w", "1mo")
 
 

@@ -63,3 +63,13 @@ def test_the_period_is_kept_by_filter_links_and_the_filter_by_the_period_form(cl
     assert 'href="?period=30d&amp;interval=1w"' in html
     assert '<input type="hidden" name="gender" value="woman">' in html
     assert re.search(r'<select id="g-period" name="period"[^>]*>.*?<option value="30d" selected>', html, re.S)
+
+
+def test_an_explicit_interval_past_150_buckets_is_coarsened_and_says_so(client, marketer, events):
+    client.force_login(marketer)
+    html = client.get("/clubs/235/?period=2y&interval=1d").content.decode()
+    assert 'data-interval="1w"' in html
+    assert "Shown per week: per day this period would need more than 150 points." in html
+    daily = client.get("/clubs/235/?period=90d&interval=1d").content.decode()
+    assert 'data-interval="1d"' in daily
+    assert "would need more than 150 points" not in daily
