@@ -37,14 +37,21 @@ class CohortRow:
 
 
 _SQL = """
-WITH ordered AS (
+WITH joined AS (
+    -- Members with a join near the range (one day of margin covers every UTC offset): only their events are sorted.
+    SELECT DISTINCT j.member_id FROM reporting_memberevent AS j
+    WHERE j.community_id = ANY((%s)::bigint[]) AND j.type = 'in'
+      AND j.occurred_at >= ((%s)::timestamp - interval '1 day') AT TIME ZONE 'UTC'
+      AND j.occurred_at < ((%s)::timestamp + interval '1 day') AT TIME ZONE 'UTC'
+),
+ordered AS (
     SELECT m.community_id, m.type, m.occurred_at, ({condition}) AS matches,
            lag(m.type) OVER member_events AS previous_type,
            min(m.occurred_at) FILTER (WHERE m.type = 'out') OVER (
                member_events ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
            ) AS ended_at
     FROM reporting_memberevent AS m
-    WHERE m.community_id = ANY((%s)::bigint[])
+    WHERE m.community_id = ANY((%s)::bigint[]) AND m.member_id IN (SELECT member_id FROM joined)
     WINDOW member_events AS (PARTITION BY m.community_id, m.member_id ORDER BY m.occurred_at, m.type)
 ),
 memberships AS (
@@ -87,8 +94,10 @@ def cohort_statement(
     condition = compile_filter(filter_node)
     end = last + dt.timedelta(days=1)
     ids, zones = list(context.community_ids), list(context.time_zones)
-    params = (ids, ids, zones, first.isoformat(), end.isoformat(), MAX_MONTHS, MAX_MONTHS, MAX_MONTHS, as_of)
-    return Fragment(_SQL.format(condition=condition.sql), condition.params + params)
+    start, stop = first.isoformat(), end.isoformat()
+    joined = (ids, start, stop)
+    params = (ids, ids, zones, start, stop, MAX_MONTHS, MAX_MONTHS, MAX_MONTHS, as_of)
+    return Fragment(_SQL.format(condition=condition.sql), joined + condition.params + params)
 
 
 def retention_cohorts(
