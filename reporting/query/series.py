@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
-
 from reporting.context import Context
 from reporting.exports.rows import Column, Rows
 from reporting.query import errors
 from reporting.query.errors import invalid
-from reporting.query.series_plan import series_plan
+from reporting.query.series_plan import ZoneRange, ranges_statement, series_plan
 from reporting.query.series_request import MAX_DATA_POINTS, MAX_TIME_POINTS, SeriesQuery
 from reporting.query.sql import Fragment
 from reporting.reports.declarations import FieldType, GroupKey
@@ -25,27 +23,22 @@ from reporting.selectors import fetch_rows, prepare_source
 SeriesKey = tuple[Any, ...]
 
 
-def check_bucket_count(*, context: Context, query: SeriesQuery, count: int | None = None) -> None:
-    """422 ``too_many_time_points`` when the range has more than 150 buckets in the context's time zones."""
-    if count is None:
-        statement = series_plan(context=context, query=query).bucket_count
-        with connection.cursor() as cursor:
-            cursor.execute(statement.sql, statement.params)
-            (count,) = cursor.fetchone()
-    assert count is not None
+def zone_ranges(*, context: Context, query: SeriesQuery) -> list[ZoneRange]:
+    """Every zone's bucket range (statement 1); 422 ``too_many_time_points`` past 150 buckets in the context's
+    time zones (in the local form, the union of every zone's local buckets)."""
+    rows = fetch_rows(ranges_statement(context=context, query=query))
+    count = rows[0]["buckets"] if rows else 0
     if count > MAX_TIME_POINTS:
         raise invalid(
             ("interval",), errors.TOO_MANY_TIME_POINTS, max=MAX_TIME_POINTS, buckets=count, interval=query.interval.name
         )
+    return [ZoneRange(row["zone"], row["origin"], row["first_start"], row["last_end"]) for row in rows]
 
 
 def series_envelope(*, context: Context, query: SeriesQuery) -> dict[str, Any]:
     prepare_source(report=query.report, community_ids=context.community_ids)
-    plan = series_plan(context=context, query=query)
+    plan = series_plan(context=context, query=query, zones=zone_ranges(context=context, query=query))
     rows = fetch_rows(plan.points)
-    # One statement when there are values (they carry the bucket count); an empty answer asks whether it is empty
-    # because the range has too many buckets.
-    check_bucket_count(context=context, query=query, count=rows[0]["_buckets"] if rows else None)
     values: dict[SeriesKey, dict[Any, int]] = {}
     bucket_text: dict[Any, str] = {}
     for row in rows:
@@ -92,7 +85,7 @@ def _within_cap(ordered: Sequence[SeriesKey], values: dict[SeriesKey, dict[Any, 
 def series_export_rows(*, context: Context, query: SeriesQuery) -> Rows:
     """One row per (bucket, series) with a value: ``time_bucket``, [``timezone``,] the label keys, ``value``.
     Every value, without the API's 1,000-point cap (an export is for taking all of it)."""
-    plan = series_plan(context=context, query=query)
+    plan = series_plan(context=context, query=query, zones=zone_ranges(context=context, query=query))
     labels: list[GroupKey] = list(plan.labels)
     columns = [Column("time_bucket", FieldType.STRING)]
     if query.local_form:

@@ -7,23 +7,25 @@ table (``reporting.query.intervals``). Statement outline::
 
     z        one row per time zone in context: the range as instants and the local midnight it starts on
     buckets  every bucket of each zone (generate_series, in SQL), with its start, end and local start
-    bounds   per zone, the start of the first bucket and the end of the last
-    ctx      community -> time zone
-    per_community  the measure per community, series labels and bucket key (key NULL = before the range)
+    per_community  the measure per community, series labels and bucket key (key NULL = before the range), one
+             branch per zone over that zone's communities, with the zone's range as constants (statement 1,
+             ``ranges_statement``, computed them from the same buckets)
     grouped  summed over the communities of a series
     points   grouped values on their buckets; cumulative measures run the sum over every bucket of the series
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reporting.context import Context
 from reporting.query.compiler import compile_filter
 from reporting.query.intervals import Bucketing
 from reporting.query.plan import scoped_rows
-from reporting.query.series_request import MAX_TIME_POINTS, SeriesQuery
-from reporting.query.sql import Fragment
+from reporting.query.series_request import SeriesQuery
+from reporting.query.sql import Fragment, join
 from reporting.reports.declarations import GroupKey
 
 _BUCKETS = "(SELECT count(DISTINCT key) FROM buckets)"
@@ -41,10 +43,7 @@ _OFFSET_LATERAL = (
 
 @dataclass(frozen=True)
 class SeriesPlan:
-    bucket_count: Fragment  # how many distinct buckets the range has (the 150 limit)
-    # timezone, the labels, time_bucket (text), _bucket_order, value, _buckets: every non-null value. No rows when
-    # the range has more than 150 buckets (or no data): then ``bucket_count`` tells which.
-    points: Fragment
+    points: Fragment  # timezone, the labels, time_bucket (text), _bucket_order, value: every non-null value
     labels: tuple[GroupKey, ...]
 
 
@@ -71,7 +70,51 @@ def _prelude(context: Context, query: SeriesQuery, bucketing: Bucketing) -> Frag
     return zones + buckets
 
 
-def series_plan(*, context: Context, query: SeriesQuery) -> SeriesPlan:
+@dataclass(frozen=True)
+class ZoneRange:
+    """One time zone's buckets as the database computed them: what the events statement reads as constants."""
+
+    zone: str
+    origin: dt.datetime  # the local midnight the range starts on (fixed-length buckets are cut from it)
+    first_start: dt.datetime
+    last_end: dt.datetime
+
+
+def ranges_statement(*, context: Context, query: SeriesQuery) -> Fragment:
+    """Per zone: origin, start of the first bucket, end of the last, and (every row) the number of buckets."""
+    bucketing = Bucketing.of(query.interval, local_form=query.local_form)
+    return _prelude(context, query, bucketing) + Fragment(
+        f" SELECT z.zone, z.origin, min(b.start_at) AS first_start, max(b.end_at) AS last_end, {_BUCKETS} AS buckets"
+        " FROM z JOIN buckets AS b ON b.zone = z.zone GROUP BY z.zone, z.origin ORDER BY z.zone"
+    )
+
+
+def _zone_rows(context: Context, query: SeriesQuery, zone: ZoneRange, key: str, window: str) -> Fragment:
+    """The measure per community, labels and bucket key over one zone's communities. The zone's values are a
+    one-row subquery of constants, which the planner pulls up: the time range is then an index range it can
+    estimate, and no event row joins anything to learn its zone."""
+    timeseries = query.report.timeseries
+    assert timeseries is not None
+    labels = series_labels(query)
+    names = [f'"{label.name}"' for label in labels]
+    label_select = "".join(f", {label.sql} AS {name}" for label, name in zip(labels, names, strict=True))
+    lateral = query.aggregation.lateral if query.aggregation is not None else ""
+    joins = Fragment(
+        " CROSS JOIN (SELECT (%s)::text AS zone, (%s)::timestamptz AS origin, (%s)::timestamptz AS first_start,"
+        f" (%s)::timestamptz AS last_end) AS z {lateral}",
+        (zone.zone, zone.origin, zone.first_start, zone.last_end),
+    )
+    ids = [cid for cid, tz in zip(context.community_ids, context.time_zones, strict=True) if tz == zone.zone]
+    condition = Fragment("(") + compile_filter(query.filter) + Fragment(f" AND {window})")
+    return (
+        Fragment(f"SELECT m.community_id, z.zone{label_select}, {key} AS key, {timeseries.measure.sql} AS value FROM ")
+        + scoped_rows(query.report, ids, condition, joins=joins)
+        # By position: a lateral's own columns (consent.key) could shadow the output names.
+        + Fragment(f" GROUP BY {', '.join(str(i) for i in range(1, len(names) + 4))}")
+    )
+
+
+def series_plan(*, context: Context, query: SeriesQuery, zones: Sequence[ZoneRange]) -> SeriesPlan:
     timeseries = query.report.timeseries
     assert timeseries is not None
     bucketing = Bucketing.of(query.interval, local_form=query.local_form)
@@ -82,41 +125,26 @@ def series_plan(*, context: Context, query: SeriesQuery) -> SeriesPlan:
     time_sql = timeseries.time_sql
     key = bucketing.key_of(time_sql)
     if measure.cumulative:
-        key = f"CASE WHEN {time_sql} >= bounds.first_start THEN {key} END"
-        window = f"{time_sql} < bounds.last_end AND {time_sql} < (SELECT max(last_end) FROM bounds)"
+        key = f"CASE WHEN {time_sql} >= z.first_start THEN {key} END"
+        window = f"{time_sql} < z.last_end"
     else:
-        window = (
-            f"{time_sql} >= bounds.first_start AND {time_sql} < bounds.last_end"
-            f" AND {time_sql} >= (SELECT min(first_start) FROM bounds)"
-            f" AND {time_sql} < (SELECT max(last_end) FROM bounds)"
-        )
-    lateral = query.aggregation.lateral if query.aggregation is not None else ""
-    joins = Fragment(
-        " JOIN ctx ON ctx.community_id = m.community_id JOIN z ON z.zone = ctx.zone"
-        f" JOIN bounds ON bounds.zone = z.zone {lateral}"
-    )
-    # The range once more as uncorrelated sub-selects: values known before the scan, so the (community_id,
-    # occurred_at) index reads only the range; and the bucket limit as a gate, so a refused range reads nothing.
-    condition = compile_filter(query.filter) + Fragment(f" AND {window} AND {_BUCKETS} <= %s", (MAX_TIME_POINTS,))
-    label_select = "".join(f", {label.sql} AS {name}" for label, name in zip(labels, names, strict=True))
+        window = f"{time_sql} >= z.first_start AND {time_sql} < z.last_end"
     label_list = "".join(f", {name}" for name in names)
+    branches = [_zone_rows(context, query, zone, key, window) for zone in zones]
+    if not branches:  # no zone has a bucket (a window inside a skipped hour): nothing to read
+        empty_labels = "".join(f", NULL::text AS {name}" for name in names)
+        key_type = "timestamp" if bucketing.wall_clock else "timestamptz"
+        branches = [
+            Fragment(
+                f"SELECT NULL::bigint AS community_id, NULL::text AS zone{empty_labels}, NULL::{key_type} AS key,"
+                " NULL::bigint AS value WHERE FALSE"
+            )
+        ]
     per_community = (
-        Fragment(
-            ", bounds AS (SELECT b.zone, min(b.start_at) AS first_start, max(b.end_at) AS last_end"
-            " FROM buckets AS b GROUP BY b.zone)"
-            ", ctx AS (SELECT c.community_id, c.zone"
-            " FROM unnest((%s)::bigint[], (%s)::text[]) AS c(community_id, zone))",
-            (list(context.community_ids), list(context.time_zones)),
-        )
+        Fragment(", per_community AS (")
+        + join(branches, " UNION ALL ")
         + Fragment(
-            f", per_community AS (SELECT m.community_id, z.zone{label_select}, {key} AS key,"
-            f" {measure.sql} AS value FROM "
-        )
-        + scoped_rows(query.report, context.community_ids, Fragment("(") + condition + Fragment(")"), joins=joins)
-        # By position: a lateral's own columns (consent.key) could shadow the output names.
-        + Fragment(f" GROUP BY {', '.join(str(i) for i in range(1, len(names) + 4))})")
-        + Fragment(
-            f", grouped AS (SELECT zone{label_list}, key, sum(value) AS value FROM per_community"
+            f"), grouped AS (SELECT zone{label_list}, key, sum(value) AS value FROM per_community"
             f" GROUP BY zone{label_list}, key)"
         )
     )
@@ -148,10 +176,6 @@ def series_plan(*, context: Context, query: SeriesQuery) -> SeriesPlan:
     p_labels = "".join(f", p.{name}" for name in names)
     final = Fragment(
         f' SELECT p.zone AS "timezone"{p_labels}, {time_bucket} AS time_bucket, {order} AS "_bucket_order",'
-        f" p.value::bigint AS value, {_BUCKETS} AS _buckets FROM points AS p{offset} WHERE p.value IS NOT NULL"
+        f" p.value::bigint AS value FROM points AS p{offset} WHERE p.value IS NOT NULL"
     )
-    return SeriesPlan(
-        bucket_count=prelude + Fragment(f" SELECT {_BUCKETS}"),
-        points=prelude + per_community + points + final,
-        labels=labels,
-    )
+    return SeriesPlan(points=prelude + per_community + points + final, labels=labels)
