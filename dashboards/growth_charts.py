@@ -56,13 +56,16 @@ def bucket_label(bucket: str, interval: str) -> str:
 
 
 def balance(envelope: Mapping[str, Any]) -> Balance:
-    """Joins (``type=in``) and leaves (``type=out``) per bucket; a missing value in a present bucket is 0."""
+    """Joins (``type=in``) and leaves (``type=out``) per bucket; a missing value in a present bucket is 0.
+
+    In the mixed-time-zone ("local") form each time zone has its own series per type, on the same local
+    wall-clock buckets: they are added up (clubs in different zones, each counted in its own local time)."""
     buckets = list(envelope["time_buckets"])
     by_type: dict[str, list[int]] = {"in": [0] * len(buckets), "out": [0] * len(buckets)}
     for series in envelope["series"]:
         kind = series["label"].get("type")
         if kind in by_type:
-            by_type[kind] = [value or 0 for value in series["values"]]
+            by_type[kind] = [total + (value or 0) for total, value in zip(by_type[kind], series["values"], strict=True)]
     return Balance(buckets, by_type["in"], by_type["out"])
 
 

@@ -45,6 +45,22 @@ def test_balance_reads_types_and_counts_a_missing_type_in_a_present_bucket_as_ze
     assert data.totals == (7, 4, 3)
 
 
+def test_balance_of_the_local_form_adds_each_time_zone_series():
+    local = {
+        **BALANCE,
+        "range_timezone": "local",
+        "time_buckets": ["2024-03-30T00:00:00.000", "2024-03-31T00:00:00.000"],
+        "series": [
+            {"label": {"type": "in"}, "timezone": "America/Denver", "values": [1, None]},
+            {"label": {"type": "in"}, "timezone": "Europe/Oslo", "values": [2, 4]},
+            {"label": {"type": "out"}, "timezone": "Europe/Oslo", "values": [None, 1]},
+        ],
+    }
+    data = gc.balance(local)
+    assert (data.joins, data.leaves, data.net) == ([3, 4], [0, 1], [3, 3])
+    assert gc.local_time(local["time_buckets"][1]) == "2024-03-31 00:00"
+
+
 def test_balance_chart_draws_engine_buckets_in_local_time_joins_up_leaves_down():
     chart = gc.balance_chart(BALANCE)
     joined, left, net = valid(chart.figure)["data"]

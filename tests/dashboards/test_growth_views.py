@@ -73,3 +73,18 @@ def test_an_explicit_interval_past_150_buckets_is_coarsened_and_says_so(client, 
     daily = client.get("/clubs/235/?period=90d&interval=1d").content.decode()
     assert 'data-interval="1d"' in daily
     assert "would need more than 150 points" not in daily
+
+
+def test_clubs_in_different_time_zones_add_up_each_in_its_own_local_time(
+    client, marketer, events, communities, monkeypatch
+):
+    communities[236].timezone = "America/Denver"
+    communities[236].save()
+    monkeypatch.setitem(g.TIMEZONES, 236, "America/Denver")
+    client.force_login(marketer)
+    html = client.get("/clubs/?ids=235,236&period=custom&from=2024-01-01&to=2025-12-31&interval=1mo").content.decode()
+    both = g.select(events, [235, 236])
+    expected = g.balance(both, dt.date(2024, 1, 1), dt.date(2025, 12, 31), "1mo")
+    joins, leaves = sum(j for j, _ in expected.values()), sum(n for _, n in expected.values())
+    assert sum(1 for e in g.select(events, [236]) if e["type"] == "in") > 0
+    assert growth_tiles(html) == [joins, leaves, joins - leaves]
