@@ -1,5 +1,8 @@
 """Overview dashboard at benchmark scale: server time of the page vs the same SQL run bare, and page weight.
 
+Every overview includes the growth section (default period 12 months; the 2-year rows are issue 9's "overview
+page with the growth section ÷ its SQL run bare" over the whole seeded history).
+
 The page is requested in-process through Django's test client (every middleware, the view, the templates).
 Its SQL is captured during one request and then replayed statement by statement on a plain cursor: the ratio
 page time / bare SQL time is the price of everything that is not PostgreSQL. Page weight is the HTML plus
@@ -96,6 +99,9 @@ def run(env: Any, reporter: Reporter) -> None:
     for label, path in (
         ("overview", f"/clubs/{club}/"),
         ("overview, drilled (gender=woman & e-mail)", f"/clubs/{club}/?gender=woman&marketing_via_email=true"),
+        # The growth section over two years: member_balance, members_count_history and the cohorts.
+        ("overview, growth over 2 years", f"/clubs/{club}/?period=2y"),
+        ("overview, growth over 2 years drilled (gender=woman)", f"/clubs/{club}/?period=2y&gender=woman"),
     ):
         page, bare, count, html = _measure(client, path)
         ratio = page / bare if bare else float("inf")

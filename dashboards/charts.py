@@ -548,17 +548,6 @@ def _geo_ranges(lats: Sequence[float], lons: Sequence[float], *, pad: float = 2.
     }
 
 
-def growth_chart() -> Chart:
-    """Growth over time needs the join/leave history report, which does not exist yet: an honest empty card."""
-    return Chart(
-        "growth",
-        "Growth over time",
-        None,
-        Table(["Time", "Members"], []),
-        empty="Growth over time: available once join/leave history is reported.",
-    )
-
-
 def _distribution_table(
     column: str,
     dist: Distribution,

@@ -66,7 +66,6 @@ CHARTS: dict[str, Callable[[OverviewData, Clubs], charts.Chart]] = {
     "interests": _bars("interests", "Interests (top 20)", "Interest", "properties.interests", "interests"),
     "cities": _cities,
     "map": _map,
-    "growth": lambda d, c: charts.growth_chart(),
 }
 
 

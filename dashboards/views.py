@@ -14,11 +14,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
-from dashboards import charts
+from dashboards import charts, growth
 from dashboards.access import accessible_clubs, is_admin, require_clubs
 from dashboards.exports.thisview import export_view_context
 from dashboards.overview import CHARTS, filter_bar
@@ -122,6 +123,8 @@ def _filter_suffix(request: HttpRequest) -> str:
 
 def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequence[tuple[str, str]]) -> HttpResponse:
     view_filter = parse_view_filter(request.GET, MEMBERS)
+    period = growth.period_for(request.GET, clubs)
+    keep = [*keep, *period.params]  # the growth period is part of every shared URL of the view
     names = {club.id: club.name for club in clubs}
     all_clubs = accessible_clubs(request.user)
     context: dict[str, Any] = {
@@ -137,8 +140,8 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
         "clear_query": "&".join(f"{k}={v}" for k, v in keep),
     }
     data = OverviewData(scope=Scope(tuple(club.id for club in clubs), view_filter.raw))
-    if view_filter.error:
-        context["error"] = view_filter.error
+    if view_filter.error or period.error:
+        context["error"] = view_filter.error or period.error
         # The pickers and chips show the rejected parameters too, so each can be removed on its own.
         context["bar"] = filter_bar(view_filter=view_filter, picker_values=data.picker_values, places={}, keep=keep)
         return render(request, "dashboards/overview.html", context, status=400)
@@ -152,6 +155,8 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
         {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
         for key, build in CHARTS.items()
     ]
+    growth_data = growth.GrowthData(clubs=clubs, view_filter=view_filter, period=period, as_of=timezone.now())
+    context["growth"] = growth.section(growth_data, page_params=[*keep, *view_filter.params])
     return render(request, "dashboards/overview.html", context)
 
 

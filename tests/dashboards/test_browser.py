@@ -219,7 +219,7 @@ def test_login_overview_numbers_tables_and_screenshots(live_server, browser, con
     }  # fmt: skip
     expected = oracle_view(select(dataset, [235]))
     assert_view(figures, expected, page)
-    assert page.locator("[data-empty=growth]").inner_text().startswith("Growth over time: available once")
+    assert page.locator("[data-empty=growth-balance]").inner_text().startswith("No joins or leaves were recorded")
     # "Show data" opens an accessible table holding the same numbers.
     table = page.locator('table[data-table="gender"]')
     assert not table.is_visible()

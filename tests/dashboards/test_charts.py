@@ -330,13 +330,6 @@ def test_map_without_located_cities_is_empty():
     assert charts.map_chart([], PLACES).empty == charts.EMPTY
 
 
-def test_growth_is_an_honest_empty_card():
-    chart = charts.growth_chart()
-    assert chart.figure is None
-    assert chart.table.rows == []
-    assert "available once join/leave history is reported" in chart.empty
-
-
 def test_labels_and_escaping():
     assert charts.label(None) == "(unknown)"
     assert charts.label(True) == "True"
