@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from dashboards.access import require_clubs
 from dashboards.selectors import aggregation_name
 from dashboards.urlfilters import parse_view_filter
+from reporting.context import context_for
 from reporting.exports import services
 from reporting.exports.formats import FORMATS
 from reporting.exports.requests import parse_export_request
@@ -98,7 +99,7 @@ def export_this_view(request: HttpRequest) -> HttpResponse:
     if aggregate_by is not None:
         body["aggregate_by"] = aggregate_by
     try:
-        export_request = parse_export_request(body, MEMBERS)
+        export_request = parse_export_request(body, MEMBERS, context=context_for(ids))
     except InvalidParameters:
         return _refuse(request, "This view cannot be exported: reload the dashboard and try again.")
     export, _ = services.export_create(
