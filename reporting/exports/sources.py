@@ -156,6 +156,13 @@ def source_for(report: Report) -> ResultTypeSource:
     return source
 
 
+def exportable_reports() -> list[Report]:
+    """The reports an export can be made of: those whose result type has a source (the schema lists these)."""
+    from reporting.reports import all_reports
+
+    return [report for report in all_reports() if report.result_type in _SOURCES]
+
+
 def build_plan(
     *,
     report: Report,
@@ -191,6 +198,7 @@ __all__ = [
     "Rows",
     "Segment",
     "build_plan",
+    "exportable_reports",
     "register_result_type",
     "source_for",
     "timeseries_rows",
