@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "reporting.api.middleware.BodySizeLimitMiddleware",
+    "reporting.outage.OutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,6 +87,10 @@ else:
 
     DATABASES = {"default": dj_database_url.parse(database_url(VAR_DIR), conn_max_age=60)}
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An unreachable server (not a refused connection) answers 503 after this many seconds instead of hanging.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate-limit buckets may use it): Redis when REDIS_URL is set, else the database. ---
@@ -162,15 +168,33 @@ SPECTACULAR_SETTINGS = {
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
 
-# --- Product limits, one namespace (read through reporting.conf.reporting_setting). ---
+
+# --- Product limits, one namespace (read through reporting.conf.reporting_setting; values that make no sense,
+# such as a refill rate of 0, are refused at start-up by reporting.conf.validate_reporting_settings). ---
+def env_number(name: str, default: str, kind: type[int] | type[float]) -> Any:
+    raw = os.environ.get(name, default)
+    try:
+        return kind(raw)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{name} must be {'an integer' if kind is int else 'a number'}, got {raw!r}"
+        ) from None
+
+
 REPORTING = {
-    "RATE_LIMIT_CAPACITY": int(os.environ.get("REPORTING_RATE_LIMIT_CAPACITY", "600")),
-    "RATE_LIMIT_REFILL_PER_SECOND": float(os.environ.get("REPORTING_RATE_LIMIT_REFILL_PER_SECOND", "10")),
+    "RATE_LIMIT_CAPACITY": env_number("REPORTING_RATE_LIMIT_CAPACITY", "600", int),
+    "RATE_LIMIT_REFILL_PER_SECOND": env_number("REPORTING_RATE_LIMIT_REFILL_PER_SECOND", "10", float),
     "MAX_BODY_BYTES": 1024 * 1024,
-    "INGEST_MAX_BODY_BYTES": int(os.environ.get("REPORTING_INGEST_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
+    "INGEST_MAX_BODY_BYTES": env_number("REPORTING_INGEST_MAX_BODY_BYTES", str(32 * 1024 * 1024), int),
     "INGEST_MAX_MEMBERS": 10_000,
     "EXTRA_PERSONAL_PROPERTY_KEYS": env_list("REPORTING_EXTRA_PERSONAL_PROPERTY_KEYS"),
-    "EXPORT_TTL_DAYS": int(os.environ.get("REPORTING_EXPORT_TTL_DAYS", "7")),
+    "EXPORT_TTL_DAYS": env_number("REPORTING_EXPORT_TTL_DAYS", "7", int),
+    # What a 503 tells clients to wait while PostgreSQL or Redis is unreachable.
+    "OUTAGE_RETRY_AFTER_SECONDS": env_number("REPORTING_OUTAGE_RETRY_AFTER_SECONDS", "5", int),
+    # Seconds to wait for Redis (connect and each command) before the request counts as an outage.
+    "REDIS_TIMEOUT_SECONDS": env_number("REPORTING_REDIS_TIMEOUT_SECONDS", "2", float),
 }
 
 # --- Celery (exports, periodic tasks). A broker from CELERY_BROKER_URL (Redis or RabbitMQ in production);

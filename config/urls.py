@@ -15,3 +15,8 @@ urlpatterns = [
     path("api/redoc/", RedocDocsView.as_view(url_name="schema"), name="redoc"),
     path("", include("dashboards.urls")),
 ]
+
+handler400 = "reporting.api.error_pages.bad_request"
+handler403 = "reporting.api.error_pages.permission_denied"
+handler404 = "reporting.api.error_pages.page_not_found"
+handler500 = "reporting.api.error_pages.server_error"

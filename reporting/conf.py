@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 DEFAULTS: dict[str, Any] = {
     "RATE_LIMIT_CAPACITY": 600,
@@ -21,6 +23,35 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PAGE_SIZE": 1000,
     "DEFAULT_PAGE_SIZE": 100,
     "STATEMENT_TIMEOUT_MS": 120_000,
+    "OUTAGE_RETRY_AFTER_SECONDS": 5,
+    "REDIS_TIMEOUT_SECONDS": 2.0,
+}
+
+# Settings that must be positive whole numbers / positive finite numbers. A refill rate of 0 would make every
+# refusal wait forever (and divide by zero); a capacity of 0 would refuse everything.
+_POSITIVE_INTEGERS = (
+    "RATE_LIMIT_CAPACITY",
+    "MAX_BODY_BYTES",
+    "INGEST_MAX_BODY_BYTES",
+    "INGEST_MAX_MEMBERS",
+    "EXPORT_TTL_DAYS",
+    "MAX_FILTER_DEPTH",
+    "MAX_FILTER_NODES",
+    "MAX_IN_VALUES",
+    "MAX_PAGE_SIZE",
+    "DEFAULT_PAGE_SIZE",
+    "STATEMENT_TIMEOUT_MS",
+    "OUTAGE_RETRY_AFTER_SECONDS",
+)
+_POSITIVE_NUMBERS = ("RATE_LIMIT_REFILL_PER_SECOND", "REDIS_TIMEOUT_SECONDS")
+# The ones config/settings.py reads from REPORTING_<name>.
+_FROM_ENVIRONMENT = {
+    "RATE_LIMIT_CAPACITY",
+    "RATE_LIMIT_REFILL_PER_SECOND",
+    "INGEST_MAX_BODY_BYTES",
+    "EXPORT_TTL_DAYS",
+    "OUTAGE_RETRY_AFTER_SECONDS",
+    "REDIS_TIMEOUT_SECONDS",
 }
 
 
@@ -32,3 +63,28 @@ def reporting_setting(name: str) -> Any:
     if unknown:
         raise KeyError(f"Unknown REPORTING settings: {sorted(unknown)}")
     return configured.get(name, DEFAULTS[name])
+
+
+def validate_reporting_settings() -> None:
+    """Refuse settings that make no sense, naming the setting and its environment variable (run at start-up by
+    ReportingConfig.ready, so manage.py, gunicorn and Celery workers all refuse to start)."""
+    problems = []
+    for name in _POSITIVE_INTEGERS:
+        value = reporting_setting(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            problems.append(f"{_describe(name)} must be a whole number above 0, got {value!r}")
+    for name in _POSITIVE_NUMBERS:
+        value = reporting_setting(name)
+        valid = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
+        if not valid:
+            problems.append(f"{_describe(name)} must be a finite number above 0, got {value!r}")
+    if not problems and reporting_setting("DEFAULT_PAGE_SIZE") > reporting_setting("MAX_PAGE_SIZE"):
+        problems.append(f"{_describe('DEFAULT_PAGE_SIZE')} must not exceed {_describe('MAX_PAGE_SIZE')}")
+    if problems:
+        raise ImproperlyConfigured("Invalid settings: " + "; ".join(problems))
+
+
+def _describe(name: str) -> str:
+    if name in _FROM_ENVIRONMENT:
+        return f"REPORTING[{name!r}] (environment variable REPORTING_{name})"
+    return f"REPORTING[{name!r}]"

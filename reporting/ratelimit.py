@@ -2,7 +2,11 @@
 
 With ``REDIS_URL`` a Lua script does read-refill-charge in one Redis call; otherwise one PostgreSQL
 statement (INSERT … ON CONFLICT DO UPDATE) does the same under the row lock. A request that finds fewer tokens
-than its cost is refused and charged nothing; ``remaining`` then shows the deficit (negative).
+than its cost is refused and charged nothing. ``remaining`` is the whole tokens the bucket holds, never negative
+(what a client can still spend; ``Retry-After`` says when the refused cost fits).
+
+While Redis is unreachable nothing is charged and nothing is admitted: the connection error reaches
+reporting.outage, which answers 503 (docs/api.md, "Rate limits").
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from reporting.conf import reporting_setting
 class Charge:
     bucket: str
     cost: int
+    limit: int
     remaining: int
     allowed: bool
     retry_after: int
@@ -29,6 +34,7 @@ class Charge:
     def headers(self) -> dict[str, str]:
         return {
             "ratelimit-bucket": self.bucket,
+            "ratelimit-limit": str(self.limit),
             "ratelimit-remaining": str(self.remaining),
             "ratelimit-cost": str(self.cost),
         }
@@ -49,9 +55,12 @@ def charge(bucket: str, cost: int) -> Charge:
         allowed, tokens = _charge_redis(bucket, capacity, rate, effective)
     else:
         allowed, tokens = _charge_database(bucket, capacity, rate, effective)
-    remaining = math.floor(tokens) if allowed else math.floor(tokens - effective)
+    # Refused: the row holds what is available; charged: what is left. Either way what the client can spend.
+    remaining = max(0, math.floor(tokens))
     retry_after = 0 if allowed else max(1, math.ceil((effective - tokens) / rate))
-    return Charge(bucket=bucket, cost=cost, remaining=remaining, allowed=allowed, retry_after=retry_after)
+    return Charge(
+        bucket=bucket, cost=cost, limit=int(capacity), remaining=remaining, allowed=allowed, retry_after=retry_after
+    )
 
 
 _DATABASE_SQL = """
@@ -102,14 +111,19 @@ return {allowed, tostring(tokens)}
 
 
 @functools.cache
-def _redis_script() -> Any:
+def _redis_script(url: str) -> Any:
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    # Bounded waits: a Redis that hangs (rather than refuses) must become a 503, not a stuck worker.
+    timeout = float(reporting_setting("REDIS_TIMEOUT_SECONDS"))
+    client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
     return client.register_script(_LUA)
 
 
 def _charge_redis(bucket: str, capacity: float, rate: float, cost: float) -> tuple[bool, float]:
     namespace = reporting_setting("RATE_LIMIT_NAMESPACE")
-    allowed, tokens = _redis_script()(keys=[f"{namespace}:ratelimit:{bucket}"], args=[capacity, rate, cost])
+    # Script.__call__ loads the script again when a restarted Redis no longer knows it (NOSCRIPT).
+    allowed, tokens = _redis_script(settings.REDIS_URL)(
+        keys=[f"{namespace}:ratelimit:{bucket}"], args=[capacity, rate, cost]
+    )
     return bool(int(allowed)), float(tokens)

@@ -18,6 +18,7 @@ from reporting.query.filters import LEAF_OPS, LIST_OPS
 from reporting.reports.members import MEMBERS
 
 RECORDS = "records"
+_TOO_DEEP = "Not valid JSON: nested too deeply"
 _FORMAT_LABELS = {"csv": "CSV", "csv_excel": "CSV for Excel (;)", "xlsx": "Excel workbook (.xlsx)"}
 
 
@@ -69,11 +70,22 @@ class ExportForm(forms.Form):
             return json.loads(text)
         except ValueError as error:
             raise forms.ValidationError(f"Not valid JSON: {error}") from None
+        except RecursionError:
+            raise forms.ValidationError(_TOO_DEEP) from None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors:
+            try:
+                cleaned["filter"] = self._filter()
+            except RecursionError:
+                self.add_error("filter_value", _TOO_DEEP)
+        return cleaned
 
     def export_body(self) -> dict[str, Any]:
         """The export request body of the API (validated later against the report, like any API body)."""
         data = self.cleaned_data
-        body: dict[str, Any] = {"report": MEMBERS.name, "format": data["format"], "filter": self._filter()}
+        body: dict[str, Any] = {"report": MEMBERS.name, "format": data["format"], "filter": data["filter"]}
         if data["what"] != RECORDS:
             body["aggregate_by"] = data["what"]
         return body
@@ -94,7 +106,9 @@ class ExportForm(forms.Form):
 
 
 def _value(text: str) -> Any:
-    """A typed value from text: JSON when it parses (5, true, null, "x", [1, 2]), else the text itself."""
+    """A typed value from text: JSON when it parses (5, true, null, "x", [1, 2]), else the text itself.
+
+    Nesting too deep for the parser raises RecursionError, which the form reports (it is not plain text either)."""
     text = text.strip()
     try:
         return json.loads(text)

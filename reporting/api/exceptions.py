@@ -8,6 +8,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from reporting.context import ContextError
+from reporting.outage import dependency_outage, log_outage, outage_body, outage_headers
 from reporting.query.errors import InvalidParameters
 from reporting.ratelimit import Charge
 
@@ -35,6 +36,11 @@ class ApiError(exceptions.APIException):
 
 
 def error_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """The answer for ``exc``, or None (a bug) for Django's 500 handler, which answers JSON under /v1/."""
+    outage = dependency_outage(exc)
+    if outage is not None:
+        log_outage(context["request"], outage, exc)
+        return Response(outage_body(outage), status=503, headers=outage_headers())
     if isinstance(exc, InvalidParameters):
         return Response({"error": "Invalid parameters", "details": exc.details}, status=422)
     if isinstance(exc, ContextError):

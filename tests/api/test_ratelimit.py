@@ -41,6 +41,7 @@ def test_every_response_carries_the_three_headers(api, path, body, cost):
     assert response["ratelimit-cost"] == str(cost)
     assert response["ratelimit-bucket"] == f"client:{client_id}:Organization"
     assert 600 - cost - 1 <= int(response["ratelimit-remaining"]) <= 600 - cost
+    assert response["ratelimit-limit"] == "600"
 
 
 def test_one_community_uses_the_customer_bucket(api_for):
@@ -60,7 +61,9 @@ def test_exhausted_bucket_is_429_with_retry_after(api, settings):
     assert api.query({"report": "members"})[0] == 200
     status, body, response = api.query({"report": "members"})
     assert (status, body) == (429, {"error": "Rate limit exceeded"})
-    assert int(response["ratelimit-remaining"]) < 0
+    # 2 tokens are left: the header says what the bucket holds, never a negative number
+    assert response["ratelimit-remaining"] == "2"
+    assert response["ratelimit-limit"] == "12"
     # 2 tokens left, 10 needed at 0.5 tokens/s: 16 s
     assert 15 <= int(response["Retry-After"]) <= 16
     # a refused request is not charged: a cheap one still fits
@@ -100,3 +103,20 @@ def test_charging_is_atomic_across_processes(settings, backend):
         allowed = sum(pool.map(_charge_many, [(bucket, 40)] * 4))
     assert allowed == 50
     ratelimit._redis_script.cache_clear()
+
+
+def test_remaining_is_never_negative_when_the_bucket_is_empty(api, settings):
+    limits(settings, capacity=10, refill=0.001)
+    assert api.query({"report": "members"})[0] == 200  # a full bucket of 10 pays a cost of 10: 0 left
+    status, _, response = api.query({"report": "members"})
+    assert status == 429
+    assert response["ratelimit-remaining"] == "0"
+    assert response["ratelimit-cost"] == "10"
+
+
+def test_a_request_costing_more_than_the_capacity_reports_zero_left(api, settings):
+    limits(settings, capacity=5, refill=0.001)
+    status, _, response = api.query({"report": "members"})  # cost 10 > capacity 5: a full bucket admits it
+    assert status == 200
+    assert response["ratelimit-remaining"] == "0"
+    assert response["ratelimit-limit"] == "5"

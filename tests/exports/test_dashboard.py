@@ -95,6 +95,34 @@ def test_admin_starts_an_export_with_a_filter(communities: Any, django_user_mode
         ({"filter_json": '{"type": "equal", "field": "nope", "value": 1}'}, "filter.field: unknown"),
         ({"club": "236"}, "Select a valid choice"),
         ({"format": "pdf"}, "Select a valid choice"),
+        # Nesting deeper than the JSON parser goes: a form error, not a 500.
+        ({"filter_json": "[" * 50_000 + "]" * 50_000}, "nested too deeply"),
+        (
+            {"filter_field": "properties.", "filter_key": "k", "filter_value": "[" * 5_000 + "]" * 5_000},
+            "nested too deeply",
+        ),
+        (
+            {
+                "filter_field": "properties.",
+                "filter_key": "k",
+                "filter_op": "in",
+                "filter_value": "1," + "[" * 4_000 + "]" * 4_000,
+            },
+            "nested too deeply",
+        ),
+        # Parseable but deep: the report validation refuses it like any API body.
+        (
+            {"filter_json": '{"type": "equal", "field": "properties.k", "value": ' + "[" * 900 + "]" * 900 + "}"},
+            "filter.value",
+        ),
+        (
+            {
+                "filter_json": '{"type": "and", "operations": [' * 300
+                + '{"type": "equal", "field": "age", "value": 1}'
+                + "]}" * 300
+            },
+            "too_deep",
+        ),
     ],
 )
 def test_admin_form_errors(communities: Any, django_user_model: Any, overrides: dict[str, str], message: str) -> None:
