@@ -14,7 +14,7 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
-from reporting.api.openapi.hooks import BODY_REQUIRED
+from reporting.api.openapi.hooks import BODY_REQUIRED, LINKS
 from reporting.api.openapi.reports import ref, timeseries_reports
 from reporting.exports.formats import FORMATS
 
@@ -57,7 +57,7 @@ ERRORS = {
     429: _error("Rate limit exceeded: wait Retry-After seconds"),
     470: _error("Missing X-Customer header"),
     471: _error("Unparseable X-Customer header"),
-    503: _error("A dependency (database, cache) is unavailable: retry after Retry-After seconds"),
+    503: OpenApiResponse(ref("Unavailable"), description="The database or the rate-limit store is away"),
 }
 
 
@@ -134,11 +134,14 @@ INGEST: dict[str, Any] = {
 
 
 def export_create(*, operation_id: str, summary: str) -> dict[str, Any]:
+    by_id = {"parameters": {"id": "$response.body#/id"}}
+    links = {name: {"operationId": name, **by_id} for name in ("getExport", "downloadExport", "deleteExport")}
     return {
         "operation_id": operation_id,
         "summary": summary,
         "parameters": [*_CONTEXT_HEADERS, IDEMPOTENCY_HEADER],
-        **_body("ExportRequest"),
+        "request": {"application/json": ref("ExportRequest")},
+        "extensions": {BODY_REQUIRED: True, LINKS: {202: links}},
         "responses": {
             202: OpenApiResponse(ref("Export"), description="Accepted; Location names the export"),
             **errors(*_WITH_CONTEXT),
@@ -223,7 +226,15 @@ GEO_PLACES: dict[str, Any] = {
 GEO_PLACE: dict[str, Any] = {
     "operation_id": "getPlace",
     "summary": "Show a place",
-    "parameters": [OpenApiParameter("place_id", {"type": "string"}, OpenApiParameter.PATH)],
+    "parameters": [
+        OpenApiParameter(
+            "place_id",
+            {"type": "string"},
+            OpenApiParameter.PATH,
+            description="ISO 3166-1 alpha-2 for a country, else the GeoNames id",
+            examples=[OpenApiExample("Oslo", value="3143244"), OpenApiExample("Norway", value="NO")],
+        )
+    ],
     "responses": {
         200: OpenApiResponse(ref("Place")),
         404: _error("No place has this id"),

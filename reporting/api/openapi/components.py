@@ -22,6 +22,7 @@ from reporting.api.openapi.reports import (
 from reporting.conf import reporting_setting
 from reporting.exports.formats import FORMATS
 from reporting.models import Export
+from reporting.outage import CACHE, DATABASE
 from reporting.query import errors
 from reporting.query.filters import ALL_OPS, LEAF_OPS
 from reporting.reports import all_reports
@@ -56,6 +57,15 @@ def error_components() -> dict[str, Schema]:
             "description": "Every error but validation: a human-readable message",
             "properties": {"error": {"type": "string"}},
             "required": ["error"],
+        },
+        "Unavailable": {
+            "type": "object",
+            "description": "503: a dependency is away; the same request succeeds once it is back (Retry-After)",
+            "properties": {
+                "error": {"type": "string"},
+                "code": {"type": "string", "enum": [DATABASE.code, CACHE.code]},
+            },
+            "required": ["error", "code"],
         },
         "ValidationError": {
             "type": "object",

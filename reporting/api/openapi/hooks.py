@@ -13,14 +13,13 @@ from typing import Any
 from reporting.api.openapi.components import HEADERS, all_schemas
 
 BODY_REQUIRED = "x-body-required"
+LINKS = "x-links"  # {status: {name: OpenAPI link}}: what an answer's body lets the client call next
 _RATE_LIMIT = {
     "ratelimit-bucket": "RateLimitBucket",
     "ratelimit-remaining": "RateLimitRemaining",
     "ratelimit-cost": "RateLimitCost",
     "ratelimit-limit": "RateLimitLimit",
 }
-# Sent with every charged answer from the rate-limit work in progress (issue 10) on; optional until then.
-_NOT_YET_SENT = {"ratelimit-limit"}
 
 
 def _header(component: str, *, required: bool) -> dict[str, Any]:
@@ -28,10 +27,7 @@ def _header(component: str, *, required: bool) -> dict[str, Any]:
 
 
 def _rate_limit_headers(*, required: bool) -> dict[str, Any]:
-    return {
-        name: _header(component, required=required and name not in _NOT_YET_SENT)
-        for name, component in _RATE_LIMIT.items()
-    }
+    return {name: _header(component, required=required) for name, component in _RATE_LIMIT.items()}
 
 
 def headers_for(status: int, content_types: set[str]) -> dict[str, Any]:
@@ -69,6 +65,8 @@ def contract(result: dict[str, Any], generator: Any, request: Any, public: bool)
                 continue
             if operation.pop(BODY_REQUIRED, False) and "requestBody" in operation:
                 operation["requestBody"]["required"] = True
+            for code, links in operation.pop(LINKS, {}).items():
+                operation["responses"][str(code)]["links"] = links
             for code, response in operation["responses"].items():
                 headers = headers_for(int(code), set(response.get("content", {})))
                 if headers:
