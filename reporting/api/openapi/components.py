@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from reporting import enums
+from reporting import enums as product_enums
 from reporting.api.openapi.reports import (
     TEXT,
     TIMESTAMP_OUT,
+    Enums,
     Schema,
     nullable,
     pascal,
     ref,
     report_components,
+    report_const,
     timeseries_reports,
 )
 from reporting.conf import reporting_setting
@@ -24,7 +26,7 @@ from reporting.exports.formats import FORMATS
 from reporting.models import Export
 from reporting.outage import CACHE, DATABASE
 from reporting.query import errors
-from reporting.query.filters import ALL_OPS, LEAF_OPS
+from reporting.query.filters import ALL_OPS
 from reporting.reports import all_reports
 from reporting.reports.declarations import FieldType, KeyedKind, Report
 
@@ -50,7 +52,7 @@ def _text(max_length: int) -> Schema:
     return {**TEXT, "minLength": 1, "maxLength": max_length}
 
 
-def error_components() -> dict[str, Schema]:
+def error_components(enums: Enums) -> dict[str, Schema]:
     return {
         "Error": {
             "type": "object",
@@ -63,7 +65,7 @@ def error_components() -> dict[str, Schema]:
             "description": "503: a dependency is away; the same request succeeds once it is back (Retry-After)",
             "properties": {
                 "error": {"type": "string"},
-                "code": {"type": "string", "enum": [DATABASE.code, CACHE.code]},
+                "code": enums.ref("UnavailableCode", [DATABASE.code, CACHE.code]),
             },
             "required": ["error", "code"],
         },
@@ -84,7 +86,7 @@ def error_components() -> dict[str, Schema]:
         "ErrorEntry": {
             "type": "object",
             "properties": {
-                "error": {"type": "string", "enum": ERROR_CODES},
+                "error": enums.ref("ErrorCode", ERROR_CODES),
                 "options": {"type": "object", "additionalProperties": True},
             },
             "required": ["error", "options"],
@@ -93,20 +95,20 @@ def error_components() -> dict[str, Schema]:
     }
 
 
-def page_components() -> dict[str, Schema]:
+def page_components(enums: Enums) -> dict[str, Schema]:
     components = {
         "Pagination": _object({"next_page_info": nullable({"type": "string", "description": "null on the last page"})}),
         "RecordsPage": _object(
             {
                 "records": {"type": "array", "items": ref("Record")},
                 "pagination": ref("Pagination"),
-                "result_type": {"type": "string", "enum": ["records"]},
+                "result_type": enums.ref("RecordsResultType", ["records"]),
             },
             description="One page of records, or of an aggregation's rows",
         ),
     }
     if timeseries_reports():
-        components.update(timeseries_components())
+        components.update(timeseries_components(enums))
         components["QueryResult"] = {
             "oneOf": [ref("RecordsPage"), ref("TimeseriesResult")],
             "discriminator": {
@@ -120,7 +122,7 @@ def page_components() -> dict[str, Schema]:
     return components
 
 
-def timeseries_components() -> dict[str, Schema]:
+def timeseries_components(enums: Enums) -> dict[str, Schema]:
     intervals = sorted({i for report in timeseries_reports() for i in report.intervals}, key=_interval_order)
     return {
         "TimeseriesSeries": _object(
@@ -141,12 +143,12 @@ def timeseries_components() -> dict[str, Schema]:
         ),
         "TimeseriesResult": _object(
             {
-                "interval": {"type": "string", "enum": intervals},
+                "interval": enums.ref("Interval", intervals),
                 "range_timezone": {"type": "string", "description": "An IANA time zone, or local"},
                 "time_buckets": {"type": "array", "items": {"type": "string"}},
                 "series": {"type": "array", "items": ref("TimeseriesSeries")},
                 "data_points": {"type": "integer", "minimum": 0},
-                "result_type": {"type": "string", "enum": ["timeseries"]},
+                "result_type": enums.ref("TimeseriesResultType", ["timeseries"]),
             },
             description="Time buckets and one series of values per label (reporting-api.md §6)",
         ),
@@ -159,18 +161,18 @@ def _interval_order(interval: str) -> tuple[int, int]:
     return units.get(interval.lstrip("0123456789"), 9), number
 
 
-def metadata_components() -> dict[str, Schema]:
+def metadata_components(enums: Enums) -> dict[str, Schema]:
     names = [report.name for report in all_reports()]
     field_types = sorted({t.value for t in FieldType})
     return {
         "MetadataRequest": _object(
-            {"report": nullable({"type": "string", "enum": names, "description": "null or absent: the list"})},
+            {"report": {**nullable(enums.ref("ReportName", names)), "description": "null or absent: the list"}},
             required=[],
         ),
         "ReportSummary": _object(
             {
-                "report": {"type": "string", "enum": names},
-                "result_type": {"type": "string", "enum": ["records", "timeseries"]},
+                "report": enums.ref("ReportName", names),
+                "result_type": enums.ref("ResultType", ["records", "timeseries"]),
                 "permit": {"type": "string"},
                 "cost": {"type": "integer"},
             }
@@ -179,18 +181,18 @@ def metadata_components() -> dict[str, Schema]:
         "FieldMetadata": _object(
             {
                 "name": {"type": "string"},
-                "type": {"type": "string", "enum": field_types},
+                "type": enums.ref("FieldType", field_types),
                 "filterable": {"type": "boolean"},
                 "readonly": {"type": "boolean"},
                 "description": {"type": "string"},
                 "values": {"type": "array", "items": {"type": "string"}},
                 "keys_filterable": {"type": "string"},
-                "key_type": {"type": "string", "enum": [k.value for k in KeyedKind]},
-                "filter_operations": {"type": "array", "items": {"type": "string", "enum": list(LEAF_OPS)}},
+                "key_type": enums.ref("KeyType", [k.value for k in KeyedKind]),
+                "filter_operations": {"type": "array", "items": enums.ref("FilterOperation", list(ALL_OPS))},
             },
             required=["name", "type", "filterable", "readonly", "description"],
         ),
-        "ColumnMetadata": _object({"name": {"type": "string"}, "type": {"type": "string", "enum": field_types}}),
+        "ColumnMetadata": _object({"name": {"type": "string"}, "type": enums.ref("FieldType", field_types)}),
         "AggregationMetadata": _object(
             {
                 "name": {"type": "string"},
@@ -200,15 +202,15 @@ def metadata_components() -> dict[str, Schema]:
         ),
         "ReportMetadata": _object(
             {
-                "report": {"type": "string", "enum": names},
-                "result_type": {"type": "string", "enum": ["records", "timeseries"]},
+                "report": enums.ref("ReportName", names),
+                "result_type": enums.ref("ResultType", ["records", "timeseries"]),
                 "permit": {"type": "string"},
                 "cost": {"type": "integer"},
                 "description": {"type": "string"},
                 "fields": {"type": "array", "items": ref("FieldMetadata")},
                 "aggregations": {"type": "array", "items": ref("AggregationMetadata")},
                 "intervals": {"type": "array", "items": {"type": "string"}},
-                "filter_operations": {"type": "array", "items": {"type": "string", "enum": list(ALL_OPS)}},
+                "filter_operations": {"type": "array", "items": enums.ref("FilterOperation", list(ALL_OPS))},
             },
             required=[
                 "report",
@@ -230,13 +232,13 @@ def metadata_components() -> dict[str, Schema]:
         ),
         "FieldValues": _object(
             {
-                "report": {"type": "string", "enum": names},
+                "report": enums.ref("ReportName", names),
                 "field": {"type": "string"},
                 "type": {"type": "string"},
                 "values": {"type": "array", "items": ref("FieldValue")},
             }
         ),
-        **{f"{pascal(r.name)}FieldMetadataRequest": field_metadata_request(r) for r in all_reports()},
+        **{f"{pascal(r.name)}FieldMetadataRequest": field_metadata_request(enums, r) for r in all_reports()},
         "FieldMetadataRequest": {
             "oneOf": [ref(f"{pascal(r.name)}FieldMetadataRequest") for r in all_reports()],
             "discriminator": {
@@ -249,7 +251,7 @@ def metadata_components() -> dict[str, Schema]:
     }
 
 
-def field_metadata_request(report: Report) -> Schema:
+def field_metadata_request(enums: Enums, report: Report) -> Schema:
     """The fields field metadata lists: the filterable ones, the keyed objects themselves, and their keys."""
     names = [f.name for f in report.fields if f.filterable or f.keyed is not None]
     keyed = [f.name for f in report.fields if f.keyed is not None]
@@ -259,7 +261,7 @@ def field_metadata_request(report: Report) -> Schema:
         field = {"anyOf": [field, {"type": "string", "pattern": pattern}]}
     return _object(
         {
-            "report": {"type": "string", "enum": [report.name]},
+            "report": report_const(enums, report),
             "field": field,
             "filter": nullable(ref(f"{pascal(report.name)}Filter")),
             "limit": nullable({"type": "integer", "minimum": 1, "maximum": reporting_setting("MAX_PAGE_SIZE")}),
@@ -269,16 +271,16 @@ def field_metadata_request(report: Report) -> Schema:
     )
 
 
-def export_components() -> dict[str, Schema]:
+def export_components(enums: Enums) -> dict[str, Schema]:
     return {
         "Export": _object(
             {
                 "id": {"type": "string", "format": "uuid"},
-                "status": {"type": "string", "enum": [s.value for s in Export.Status]},
-                "kind": {"type": "string", "enum": [k.value for k in Export.Kind]},
+                "status": enums.ref("ExportStatus", [s.value for s in Export.Status]),
+                "kind": enums.ref("ExportKind", [k.value for k in Export.Kind]),
                 "report": {"type": "string"},
                 "aggregate_by": nullable({"type": "string"}),
-                "format": {"type": "string", "enum": list(FORMATS)},
+                "format": enums.ref("ExportFormat", list(FORMATS), description="Default csv"),
                 "community_ids": {"type": "array", "items": {"type": "integer", "format": "int64"}},
                 "rows_total": nullable({"type": "integer"}),
                 "rows_done": {"type": "integer"},
@@ -300,12 +302,12 @@ def export_components() -> dict[str, Schema]:
     }
 
 
-def geo_components() -> dict[str, Schema]:
+def geo_components(enums: Enums) -> dict[str, Schema]:
     cursor = nullable({"type": "string", "description": "The cursor from the previous page"})
     return {
         "PlacesRequest": _object(
             {
-                "type": nullable({"type": "string", "enum": list(enums.PLACE_TYPES)}),
+                "type": nullable(enums.ref("PlaceType", list(product_enums.PLACE_TYPES))),
                 "country": nullable({"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1"}),
                 "parent_id": nullable(_text(MAX_PLACE_ID_LENGTH)),
                 "query": nullable({**_text(200), "description": "Name prefix, case-insensitive"}),
@@ -319,7 +321,7 @@ def geo_components() -> dict[str, Schema]:
         "Place": _object(
             {
                 "id": {"type": "string", "description": "ISO 3166-1 alpha-2 for a country, else the GeoNames id"},
-                "type": {"type": "string", "enum": list(enums.PLACE_TYPES)},
+                "type": enums.ref("PlaceType", list(product_enums.PLACE_TYPES)),
                 "name": {"type": "string"},
                 "country": {"type": "string"},
                 "parent_id": nullable({"type": "string"}),
@@ -332,7 +334,7 @@ def geo_components() -> dict[str, Schema]:
             {
                 "records": {"type": "array", "items": ref("Place")},
                 "pagination": ref("Pagination"),
-                "result_type": {"type": "string", "enum": ["records"]},
+                "result_type": enums.ref("RecordsResultType", ["records"]),
             }
         ),
         "CoordinatesRequest": _object(
@@ -391,14 +393,16 @@ def all_schemas() -> dict[str, Schema]:
     from reporting.exports.sources import exportable_reports
 
     schemas: dict[str, Schema] = {}
+    enums = Enums()
     for part in (
-        error_components(),
-        report_components(exportable_reports(), FORMATS),
-        page_components(),
-        metadata_components(),
-        export_components(),
-        geo_components(),
+        error_components(enums),
+        report_components(enums, exportable_reports(), FORMATS),
+        page_components(enums),
+        metadata_components(enums),
+        export_components(enums),
+        geo_components(enums),
         ingest_components(),
+        enums.schemas,
     ):
         overlap = set(schemas) & set(part)
         if overlap:

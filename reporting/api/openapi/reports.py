@@ -34,6 +34,25 @@ def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+class Enums:
+    """Named enum components: one class per set of values in a generated client, shared by every schema using it."""
+
+    def __init__(self) -> None:
+        self.schemas: dict[str, Schema] = {}
+
+    def ref(self, name: str, values: Iterable[str], *, description: str = "", prefix: str = "") -> Schema:
+        schema: Schema = {"type": "string", "enum": list(values)}
+        if description:
+            schema["description"] = description
+        existing = self.schemas.get(name)
+        if existing is not None and existing["enum"] != schema["enum"]:
+            if not prefix:
+                raise ValueError(f"enum {name} declared with other values")
+            return self.ref(prefix + name, values, description=description)
+        self.schemas.setdefault(name, schema)
+        return ref(name)
+
+
 def pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.replace(".", "_").split("_") if part)
 
@@ -41,17 +60,20 @@ def pascal(name: str) -> str:
 def nullable(schema: Schema) -> Schema:
     if "$ref" in schema:
         return {"allOf": [schema], "nullable": True}
-    result = {**schema, "nullable": True}
-    if "enum" in result and None not in result["enum"]:
-        result["enum"] = [*result["enum"], None]
-    return result
+    return {**schema, "nullable": True}
 
 
 # --- Output: records and aggregation rows ------------------------------------------------------------------
 
 
 def output_schema(
-    field_type: FieldType, *, values: Iterable[str] | None = None, keyed: KeyedKind | None = None
+    enums: Enums,
+    name: str,
+    field_type: FieldType,
+    *,
+    values: Iterable[str] | None = None,
+    keyed: KeyedKind | None = None,
+    prefix: str = "",
 ) -> Schema:
     match field_type:
         case FieldType.INTEGER:
@@ -59,7 +81,7 @@ def output_schema(
         case FieldType.STRING:
             return {"type": "string"}
         case FieldType.ENUM:
-            return {"type": "string", "enum": list(values or ())}
+            return enums.ref(pascal(name), values or (), prefix=prefix)
         case FieldType.BOOLEAN:
             return {"type": "boolean"}
         case FieldType.TIMESTAMP:
@@ -84,21 +106,24 @@ def _closed_object(properties: dict[str, Schema], description: str) -> Schema:
     }
 
 
-def record_schema(report: Report) -> Schema:
+def record_schema(enums: Enums, report: Report) -> Schema:
     properties = {}
+    prefix = pascal(report.name)
     for field in report.fields:
-        schema = output_schema(field.type, values=field.values, keyed=field.keyed)
-        schema["description"] = field.description
+        schema = output_schema(enums, field.name, field.type, values=field.values, keyed=field.keyed, prefix=prefix)
+        if "$ref" not in schema:
+            schema["description"] = field.description
         properties[field.name] = nullable(schema) if field.nullable else schema
     return _closed_object(properties, f"A record of report `{report.name}`: {report.description}")
 
 
-def row_columns(aggregation: Aggregation) -> list[tuple[str, Schema]]:
+def row_columns(enums: Enums, report: Report, aggregation: Aggregation) -> list[tuple[str, Schema]]:
     groups = {group.name: group for group in aggregation.groups}
     columns = []
     for name, field_type in aggregation.output_fields:
         group = groups.get(name)
-        schema = output_schema(field_type, values=group.values if group else None)
+        values = group.values if group else None
+        schema = output_schema(enums, name, field_type, values=values, prefix=pascal(report.name))
         # Group values can be null (members without a gender form the null group); counts and ids cannot.
         columns.append((name, nullable(schema) if group is not None else schema))
     return columns
@@ -112,7 +137,7 @@ def row_name(aggregation: Aggregation) -> str:
 # --- Input: the filter language of each report -------------------------------------------------------------
 
 
-def element_schema(field: Field) -> Schema:
+def element_schema(enums: Enums, report: Report, field: Field) -> Schema:
     """What the parser's check_field_value accepts for one value of ``field`` (array fields: one element)."""
     match field.type:
         case FieldType.INTEGER | FieldType.INTEGER_ARRAY:
@@ -120,7 +145,7 @@ def element_schema(field: Field) -> Schema:
         case FieldType.STRING:
             return dict(TEXT)
         case FieldType.ENUM:
-            return {"type": "string", "enum": list(field.values or ())}
+            return enums.ref(pascal(field.name), field.values or (), prefix=pascal(report.name))
         case FieldType.BOOLEAN:
             return {"type": "boolean"}
         case FieldType.TIMESTAMP:
@@ -134,11 +159,19 @@ SCALAR_JSON: Schema = {
 }
 
 
-def _leaf(ops: tuple[str, ...], field_schema: Schema, value: Schema, description: str) -> Schema:
+_OPERATION_NAMES = {
+    EQUALITY_OPS: "EqualityOperation",
+    COMPARISON_OPS: "ComparisonOperation",
+    LIST_OPS: "ListOperation",
+    LOGICAL_OPS: "LogicalOperation",
+}
+
+
+def _leaf(enums: Enums, ops: tuple[str, ...], field_schema: Schema, value: Schema, description: str) -> Schema:
     return {
         "type": "object",
         "description": description,
-        "properties": {"type": {"type": "string", "enum": list(ops)}, "field": field_schema, "value": value},
+        "properties": {"type": enums.ref(_OPERATION_NAMES[ops], ops), "field": field_schema, "value": value},
         "required": ["type", "field", "value"],
         "additionalProperties": False,
     }
@@ -149,16 +182,25 @@ def _list_of(item: Schema) -> Schema:
 
 
 def _leaves_for(
-    prefix: str, ops: list[str], field_schema: Schema, element: Schema, comparison: Schema | None = None
+    enums: Enums,
+    prefix: str,
+    ops: list[str],
+    field_schema: Schema,
+    element: Schema,
+    comparison: Schema | None = None,
 ) -> dict[str, Schema]:
     """The condition nodes of one group of fields: equality (value or null), comparison, in/not_in lists."""
     leaves = {
-        f"{prefix}Equality": _leaf(EQUALITY_OPS, field_schema, nullable(element), "field = value (null: IS NULL)"),
-        f"{prefix}InList": _leaf(LIST_OPS, field_schema, _list_of(element), "field equals any / none of the values"),
+        f"{prefix}Equality": _leaf(
+            enums, EQUALITY_OPS, field_schema, nullable(element), "field = value (null: IS NULL)"
+        ),
+        f"{prefix}InList": _leaf(
+            enums, LIST_OPS, field_schema, _list_of(element), "field equals any / none of the values"
+        ),
     }
     if any(op in ops for op in COMPARISON_OPS):
         leaves[f"{prefix}Comparison"] = _leaf(
-            COMPARISON_OPS, field_schema, comparison or element, "field compared with a number or timestamp"
+            enums, COMPARISON_OPS, field_schema, comparison or element, "field compared with a number or timestamp"
         )
     return leaves
 
@@ -172,7 +214,7 @@ _KIND_NAMES = {
 }
 
 
-def filter_components(report: Report) -> dict[str, Schema]:
+def filter_components(enums: Enums, report: Report) -> dict[str, Schema]:
     """``<Report>Filter``: a logical node or one of the report's condition nodes, recursively."""
     stem = pascal(report.name)
     groups: dict[str, tuple[list[str], Field]] = {}
@@ -184,26 +226,29 @@ def filter_components(report: Report) -> dict[str, Schema]:
         group = groups.setdefault(kind, ([], field))
         group[0].append(field.name)
     for kind, (names, field) in groups.items():
-        field_schema = {"type": "string", "enum": names}
+        field_schema = enums.ref(f"{stem}{kind}Field", names)
         ops = allowed_ops(FieldRef(field))
-        components.update(_leaves_for(f"{stem}{kind}", ops, field_schema, element_schema(field)))
+        element = element_schema(enums, report, field)
+        components.update(_leaves_for(enums, f"{stem}{kind}", ops, field_schema, element))
     for field in report.fields:
         if field.keyed is None:
             continue
         field_schema = {"type": "string", "pattern": f"^{field.name}\\.{KEY_PATTERN.pattern[1:-1]}$"}
         ops = allowed_ops(FieldRef(field, "key"))
         if field.keyed is KeyedKind.BOOLEAN:
-            components.update(_leaves_for(f"{stem}{pascal(field.name)}Key", ops, field_schema, {"type": "boolean"}))
+            leaves = _leaves_for(enums, f"{stem}{pascal(field.name)}Key", ops, field_schema, {"type": "boolean"})
+            components.update(leaves)
         else:
             comparison = {"description": "A number or a timestamp", "anyOf": [{"type": "number"}, TIMESTAMP_IN]}
-            components.update(_leaves_for(f"{stem}{pascal(field.name)}Key", ops, field_schema, SCALAR_JSON, comparison))
+            leaves = _leaves_for(enums, f"{stem}{pascal(field.name)}Key", ops, field_schema, SCALAR_JSON, comparison)
+            components.update(leaves)
     logical = f"{stem}LogicalFilter"
     components[logical] = {
         "type": "object",
         "description": "Every (and) or any (or) of the operations; never empty. Depth at most "
         f"{reporting_setting('MAX_FILTER_DEPTH')}, at most {reporting_setting('MAX_FILTER_NODES')} nodes in all.",
         "properties": {
-            "type": {"type": "string", "enum": list(LOGICAL_OPS)},
+            "type": enums.ref(_OPERATION_NAMES[LOGICAL_OPS], LOGICAL_OPS),
             "operations": {"type": "array", "minItems": 1, "items": ref(f"{stem}Filter")},
         },
         "required": ["type", "operations"],
@@ -219,28 +264,28 @@ def filter_components(report: Report) -> dict[str, Schema]:
 # --- Request bodies ----------------------------------------------------------------------------------------
 
 
-def _report_const(report: Report) -> Schema:
-    return {"type": "string", "enum": [report.name]}
+def report_const(enums: Enums, report: Report) -> Schema:
+    return enums.ref(f"{pascal(report.name)}ReportName", [report.name])
 
 
-def _aggregate_by(report: Report) -> Schema:
+def _aggregate_by(enums: Enums, report: Report) -> Schema:
     names = [aggregation.name for aggregation in report.aggregations]
-    return (
-        nullable({"type": "string", "enum": names}) if names else {"type": "string", "enum": [None], "nullable": True}
-    )
+    if not names:
+        return {"type": "string", "enum": [None], "nullable": True, "description": "No aggregations: null"}
+    return nullable(enums.ref(f"{pascal(report.name)}Aggregation", names))
 
 
-def query_request(report: Report) -> Schema:
+def query_request(enums: Enums, report: Report) -> Schema:
     stem = pascal(report.name)
     limit = {"type": "integer", "minimum": 1, "maximum": reporting_setting("MAX_PAGE_SIZE")}
     properties: dict[str, Schema] = {
-        "report": _report_const(report),
+        "report": report_const(enums, report),
         "filter": nullable(ref(f"{stem}Filter")),
-        "aggregate_by": _aggregate_by(report),
+        "aggregate_by": _aggregate_by(enums, report),
     }
     if report.result_type == "timeseries":
         properties.update(
-            interval={"type": "string", "enum": [*report.intervals, "auto"], "default": "auto"},
+            interval=nullable(enums.ref(f"{stem}Interval", [*report.intervals, "auto"])),
             **{"from": TIMESTAMP_IN, "to": TIMESTAMP_IN},
         )
         required = ["report", "from", "to"]
@@ -260,23 +305,23 @@ def query_request(report: Report) -> Schema:
     }
 
 
-def export_request(report: Report, formats: Iterable[str]) -> Schema:
+def export_request(enums: Enums, report: Report, formats: Iterable[str]) -> Schema:
     stem = pascal(report.name)
     return {
         "type": "object",
         "description": f"An export of report `{report.name}`: its query without paging, and a file format",
         "properties": {
-            "report": _report_const(report),
+            "report": report_const(enums, report),
             "filter": nullable(ref(f"{stem}Filter")),
-            "aggregate_by": _aggregate_by(report),
-            "format": nullable({"type": "string", "enum": list(formats), "default": "csv"}),
+            "aggregate_by": _aggregate_by(enums, report),
+            "format": nullable(enums.ref("ExportFormat", formats, description="Default csv")),
         },
         "required": ["report"],
         "additionalProperties": False,
     }
 
 
-def report_components(exportable: Iterable[Report], formats: Iterable[str]) -> dict[str, Schema]:
+def report_components(enums: Enums, exportable: Iterable[Report], formats: Iterable[str]) -> dict[str, Schema]:
     """Every report-derived component, plus the unions the operations name (QueryRequest, Record, …)."""
     components: dict[str, Schema] = {}
     record_names: list[str] = []
@@ -284,13 +329,13 @@ def report_components(exportable: Iterable[Report], formats: Iterable[str]) -> d
     reports = all_reports()
     for report in reports:
         stem = pascal(report.name)
-        components.update(filter_components(report))
-        components[f"{stem}Query"] = query_request(report)
+        components.update(filter_components(enums, report))
+        components[f"{stem}Query"] = query_request(enums, report)
         if report.result_type == "records":
-            components[f"{stem}Record"] = record_schema(report)
+            components[f"{stem}Record"] = record_schema(enums, report)
             record_names.append(f"{stem}Record")
             for aggregation in report.aggregations:
-                columns = row_columns(aggregation)
+                columns = row_columns(enums, report, aggregation)
                 name = row_name(aggregation)
                 schema = _closed_object(dict(columns), f"A row of `{'`, `'.join(c for c, _ in columns)}`")
                 if name in rows and rows[name]["properties"] != schema["properties"]:
@@ -299,7 +344,7 @@ def report_components(exportable: Iterable[Report], formats: Iterable[str]) -> d
     components.update(rows)
     exportable = list(exportable)
     for report in exportable:
-        components[f"{pascal(report.name)}ExportRequest"] = export_request(report, formats)
+        components[f"{pascal(report.name)}ExportRequest"] = export_request(enums, report, formats)
     components["QueryRequest"] = _union((f"{pascal(r.name)}Query" for r in reports), "report", reports)
     components["ExportRequest"] = _union((f"{pascal(r.name)}ExportRequest" for r in exportable), "report", exportable)
     # Most columns first: a generated client tries the shapes in this order.
