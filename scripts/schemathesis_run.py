@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def wait_until_up(url: str, server: subprocess.Popen[bytes], timeout: float = 60
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=40, help="cases per operation and phase")
+    parser.add_argument("--max-examples", type=int, default=15, help="cases per operation and phase")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("extra", nargs="*", help="passed on to `st run`")
     options = parser.parse_args()
@@ -88,6 +89,8 @@ def main() -> int:
         CELERY_BROKER_DIR=broker_dir,
         REPORTING_RATE_LIMIT_CAPACITY="100000000",
         REPORTING_RATE_LIMIT_REFILL_PER_SECOND="100000",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         PYTHONUNBUFFERED="1",
     )
     manage(env, "migrate", "--no-input", "-v0")
