@@ -12,6 +12,7 @@ from reporting import enums as product_enums
 from reporting.api.openapi.reports import (
     TEXT,
     TIMESTAMP_OUT,
+    WINDOW_BOUND,
     Enums,
     Schema,
     nullable,
@@ -135,7 +136,7 @@ def timeseries_components(enums: Enums) -> dict[str, Schema]:
                 "values": {
                     "type": "array",
                     "description": "values[i] belongs to time_buckets[i]; null where this series has no data",
-                    "items": nullable({"type": "number"}),
+                    "items": nullable({"type": "integer"}),
                 },
                 "timezone": {"type": "string", "description": "Only when range_timezone is local"},
             },
@@ -147,7 +148,7 @@ def timeseries_components(enums: Enums) -> dict[str, Schema]:
                 "range_timezone": {"type": "string", "description": "An IANA time zone, or local"},
                 "time_buckets": {"type": "array", "items": {"type": "string"}},
                 "series": {"type": "array", "items": ref("TimeseriesSeries")},
-                "data_points": {"type": "integer", "minimum": 0},
+                "data_points": {"type": "integer", "minimum": 0, "maximum": 1000},
                 "result_type": enums.ref("TimeseriesResultType", ["timeseries"]),
             },
             description="Time buckets and one series of values per label (reporting-api.md §6)",
@@ -265,6 +266,7 @@ def field_metadata_request(enums: Enums, report: Report) -> Schema:
             "field": field,
             "filter": nullable(ref(f"{pascal(report.name)}Filter")),
             "limit": nullable({"type": "integer", "minimum": 1, "maximum": reporting_setting("MAX_PAGE_SIZE")}),
+            **({"from": WINDOW_BOUND, "to": WINDOW_BOUND} if report.result_type == "timeseries" else {}),
         },
         required=["report", "field"],
         description=f"Values of one field of report `{report.name}`",

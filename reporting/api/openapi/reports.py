@@ -275,27 +275,36 @@ def _aggregate_by(enums: Enums, report: Report) -> Schema:
     return nullable(enums.ref(f"{pascal(report.name)}Aggregation", names))
 
 
-def query_request(enums: Enums, report: Report) -> Schema:
+WINDOW_BOUND: Schema = {
+    **TIMESTAMP_IN,
+    "description": "ISO 8601 between 1900 and 2200. With an offset: an instant; without: wall-clock time in each "
+    "community's time zone (a plain date is its midnight)",
+}
+
+
+def _query_properties(enums: Enums, report: Report, *, paged: bool) -> tuple[dict[str, Schema], list[str]]:
+    """The query part of a body (properties, required): records pages, or a timeseries window."""
     stem = pascal(report.name)
-    limit = {"type": "integer", "minimum": 1, "maximum": reporting_setting("MAX_PAGE_SIZE")}
     properties: dict[str, Schema] = {
         "report": report_const(enums, report),
         "filter": nullable(ref(f"{stem}Filter")),
         "aggregate_by": _aggregate_by(enums, report),
     }
     if report.result_type == "timeseries":
-        properties.update(
-            interval=nullable(enums.ref(f"{stem}Interval", [*report.intervals, "auto"])),
-            **{"from": TIMESTAMP_IN, "to": TIMESTAMP_IN},
-        )
-        required = ["report", "from", "to"]
-    else:
-        properties.update(
-            limit=nullable({**limit, "default": reporting_setting("DEFAULT_PAGE_SIZE")}),
-            next_page_info=nullable({"type": "string", "description": "The cursor from the previous page"}),
-            page_info=nullable({"type": "string", "description": "Alias of next_page_info"}),
-        )
-        required = ["report"]
+        properties["interval"] = nullable(enums.ref(f"{stem}Interval", [*report.intervals, "auto"]))
+        properties["from"] = WINDOW_BOUND
+        properties["to"] = {**WINDOW_BOUND, "description": f"After from. {WINDOW_BOUND['description']}"}
+        return properties, ["report", "from", "to"]
+    if paged:
+        limit = {"type": "integer", "minimum": 1, "maximum": reporting_setting("MAX_PAGE_SIZE")}
+        properties["limit"] = nullable({**limit, "default": reporting_setting("DEFAULT_PAGE_SIZE")})
+        properties["next_page_info"] = nullable({"type": "string", "description": "The cursor of the previous page"})
+        properties["page_info"] = nullable({"type": "string", "description": "Alias of next_page_info"})
+    return properties, ["report"]
+
+
+def query_request(enums: Enums, report: Report) -> Schema:
+    properties, required = _query_properties(enums, report, paged=True)
     return {
         "type": "object",
         "description": f"A query of report `{report.name}`",
@@ -306,17 +315,13 @@ def query_request(enums: Enums, report: Report) -> Schema:
 
 
 def export_request(enums: Enums, report: Report, formats: Iterable[str]) -> Schema:
-    stem = pascal(report.name)
+    properties, required = _query_properties(enums, report, paged=False)
+    properties["format"] = nullable(enums.ref("ExportFormat", formats, description="Default csv"))
     return {
         "type": "object",
         "description": f"An export of report `{report.name}`: its query without paging, and a file format",
-        "properties": {
-            "report": report_const(enums, report),
-            "filter": nullable(ref(f"{stem}Filter")),
-            "aggregate_by": _aggregate_by(enums, report),
-            "format": nullable(enums.ref("ExportFormat", formats, description="Default csv")),
-        },
-        "required": ["report"],
+        "properties": properties,
+        "required": required,
         "additionalProperties": False,
     }
 
