@@ -124,6 +124,8 @@ def main() -> int:
         )
         try:
             wait_until_up(f"{base}/api/schema/", server)
+            # One worker: hypothesis describes strategies by parsing lambdas' source, which races between
+            # threads ("AST constructor recursion depth mismatch") and would end the run with a tool error.
             command = [
                 str(BIN / "st"), "--config-file", str(REPO / "scripts" / "schemathesis.toml"),
                 "run", f"{base}/api/schema/", "--checks", "all",
@@ -131,8 +133,6 @@ def main() -> int:
                 "--max-examples", str(options.max_examples), "--workers", "1",
                 "--request-timeout", "30",
             ]  # fmt: skip
-            # One worker: hypothesis describes strategies by parsing lambdas' source, which races between
-            # threads ("AST constructor recursion depth mismatch") and would end the run with a tool error.
             if options.seed is not None:
                 command += ["--seed", str(options.seed)]
             command += options.extra
