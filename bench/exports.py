@@ -26,6 +26,7 @@ from bench.reporter import Reporter
 from bench.setup import BenchEnv
 from config.celery import app as celery_app
 from reporting import permits
+from reporting.context import context_for
 from reporting.exports.requests import parse_export_request
 from reporting.exports.services import export_create
 from reporting.models import Export, Member
@@ -96,7 +97,7 @@ def _bare_copy_seconds(community_ids: list[int]) -> float:
 def _export(community_ids: list[int], export_format: str, body: dict[str, Any], worker: _Worker) -> dict[str, Any]:
     report = get_report(body["report"])
     assert report is not None
-    request = parse_export_request({**body, "format": export_format}, report)
+    request = parse_export_request({**body, "format": export_format}, report, context=context_for(community_ids))
     worker.reset_peak()
     started = time.perf_counter()
     export, _ = export_create(principal=PRINCIPAL, kind="query", request=request, community_ids=community_ids)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -237,6 +238,11 @@ CELERY_BEAT_SCHEDULE = {
     "members-refresh-ages": {
         "task": "reporting.refresh_ages",
         "schedule": float(os.environ.get("AGES_REFRESH_EVERY_SECONDS", str(6 * 3600))),
+    },
+    # On the quarter hours, so each run lands early in the period it snapshots (docs/snapshots.md).
+    "members-count-snapshots": {
+        "task": "reporting.snapshots.take",
+        "schedule": crontab(minute="*/15"),
     },
     "exports-recover-stalled": {
         "task": "reporting.exports.recover_stalled",

@@ -7,8 +7,10 @@ tells which communities exist. The context can only narrow what the caller may s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from django.db.models import QuerySet
 
 from reporting.models import Community
 from reporting.principals import Principal
@@ -38,7 +40,24 @@ def _invalid(detail: str) -> ContextError:
 
 @dataclass(frozen=True)
 class Context:
+    """The communities a request covers (sorted) and each one's IANA time zone, in the same order."""
+
     community_ids: tuple[int, ...]
+    time_zones: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.time_zones) != len(self.community_ids):
+            raise ValueError("a context names one time zone per community")
+
+    @property
+    def distinct_time_zones(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.time_zones)))
+
+    def narrowed(self, community_ids: Sequence[int]) -> Context:
+        """The same context restricted to some of its communities (a tenants export runs one at a time)."""
+        zones = dict(zip(self.community_ids, self.time_zones, strict=True))
+        ids = tuple(sorted(set(community_ids)))
+        return Context(ids, tuple(zones[cid] for cid in ids))
 
     @property
     def owner(self) -> str:
@@ -92,10 +111,10 @@ def resolve_context(principal: Principal, headers: Mapping[str, str], *, require
     if not principal.all_communities:
         communities = communities.filter(id__in=principal.community_ids)
     if selector.ids:
-        found = tuple(sorted(communities.filter(id__in=selector.ids).values_list("id", flat=True)))
-        if found != selector.ids:
+        found = _context(communities.filter(id__in=selector.ids))
+        if found.community_ids != selector.ids:
             raise FORBIDDEN
-        return Context(found)
+        return found
     if not selector.all:
         attributes = dict(selector.attributes)
         # Only these three fixed lookups exist; user text is a value, never a lookup name.
@@ -105,7 +124,21 @@ def resolve_context(principal: Principal, headers: Mapping[str, str], *, require
             communities = communities.filter(slug=attributes["slug"])
         if "name" in attributes:
             communities = communities.filter(name=attributes["name"])
-    found = tuple(sorted(communities.values_list("id", flat=True)))
-    if not found:
+    context = _context(communities)
+    if not context.community_ids:
         raise FORBIDDEN
-    return Context(found)
+    return context
+
+
+def _context(communities: QuerySet[Community]) -> Context:
+    """Ids and time zones in the one query that checks access."""
+    rows = sorted(communities.values_list("id", "timezone"))
+    return Context(tuple(row[0] for row in rows), tuple(row[1] for row in rows))
+
+
+def context_for(community_ids: Sequence[int]) -> Context:
+    """The context of communities already authorised (an export's, stored when it was accepted): one query."""
+    context = _context(Community.objects.filter(id__in=community_ids))
+    if context.community_ids != tuple(sorted(set(community_ids))):
+        raise FORBIDDEN  # a community was deleted since
+    return context

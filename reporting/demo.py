@@ -2,8 +2,14 @@
 
 :func:`demo_member_lines` yields JSON lines exactly like an operational export (ingestion.md), personal data
 included (fake names, e-mails, phone numbers, tokens, addresses), as a change feed in time order: each
-member's line at the time it joined, and for the ~8% who left a ``deleted`` line at the time they left. The
-lines go through the product's own ingestion path, so every derived field is the product's.
+member's line at the time it joined, and for those who left a ``deleted`` line at the time they left. The
+lines go through the product's own ingestion path, so every derived field (and each event's attributes and age
+on its own day) is the product's.
+
+The two years have the shape a marketer recognises (:func:`join_intensity`): growth, a December peak, a June
+summer campaign, the July holiday dip and a January lull, more sign-ups at weekends. Churn is early-heavy
+(time to leave is exponential, so most leavers go in their first months) and campaign joiners leave twice as
+often; about 7% of all joiners have left by the end, so 55,000 joins keep over 50,000 members.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import datetime as dt
 import heapq
 import math
 import random
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -22,7 +29,9 @@ import orjson
 UTC = dt.UTC
 T = TypeVar("T")
 HISTORY_DAYS = 730
-LEAVE_SHARE = 0.08
+LEAVE_SHARE = 0.085  # of ordinary joiners who would leave given time; censored at the end of the history
+CAMPAIGN_LEAVE_SHARE = 0.17  # summer-campaign joiners: a prize draw brings members who do not stay
+MEAN_DAYS_TO_LEAVE = 110.0
 FOREIGN_PLACE_SHARE = 0.07
 NO_PLACE_SHARE = 0.08
 
@@ -111,6 +120,28 @@ def load_city_pools(countries: Sequence[str]) -> dict[str, CityPool]:
     return pools
 
 
+def in_summer_campaign(day: dt.date) -> bool:
+    return day.month == 6 and 8 <= day.day <= 28
+
+
+def join_intensity(day: dt.date, *, progress: float) -> float:
+    """Relative sign-ups on ``day``, ``progress`` (0..1) through the history: trend times season times weekday."""
+    trend = 0.55 + 0.9 * progress
+    season = 1.0
+    if day.month == 12 and day.day <= 24:
+        season += 1.6 * math.exp(-(((day.day - 16) / 6.0) ** 2))  # the Christmas shopping peak
+    elif day.month == 11 and day.day >= 24:
+        season += 0.7  # Black Friday week
+    elif day.month == 1 or (day.month == 12 and day.day > 24):
+        season *= 0.7  # the post-Christmas lull
+    if in_summer_campaign(day):
+        season += 1.5
+    elif (day.month == 7 and day.day >= 5) or (day.month == 8 and day.day <= 5):
+        season *= 0.45  # fellesferie / industrisemester: the clubs' towns empty out
+    weekday = 1.2 if day.weekday() >= 5 else 1.0
+    return trend * season * weekday
+
+
 def _pick(rng: random.Random, values: Sequence[T], cum_weights: Sequence[float]) -> T:
     return rng.choices(values, cum_weights=cum_weights)[0]
 
@@ -133,11 +164,19 @@ class _Generator:
         for country in list(countries):
             countries.update(NEIGHBOURS.get(country, ()))
         self.pools = load_city_pools(sorted(countries))
+        first_day = self.start.date()
+        self.day_weights = [
+            join_intensity(first_day + dt.timedelta(days=d), progress=d / HISTORY_DAYS) for d in range(HISTORY_DAYS)
+        ]
+        self.cum_day_weights = list(accumulate(self.day_weights))
 
     def joined_at(self, index: int) -> dt.datetime:
-        # Quantiles through sqrt: the joining rate grows linearly over the two years, in id order.
-        quantile = (index + self.rng.random()) / self.n
-        return self.start + dt.timedelta(seconds=math.sqrt(quantile) * HISTORY_DAYS * 86400)
+        # Quantiles of the sign-up curve, increasing with the index, so lines come out in time order.
+        target = (index + self.rng.random()) / self.n * self.cum_day_weights[-1]
+        day = min(bisect_left(self.cum_day_weights, target), HISTORY_DAYS - 1)
+        before = self.cum_day_weights[day - 1] if day else 0.0
+        within = min(max((target - before) / self.day_weights[day], 0.0), 1.0 - 1e-9)
+        return self.start + dt.timedelta(days=day, seconds=within * 86400)
 
     def phone(self, country: str) -> str:
         rng = self.rng
@@ -235,10 +274,11 @@ class _Generator:
             joined = self.joined_at(index)
             while leaves and leaves[0][0] <= joined:
                 yield heapq.heappop(leaves)[2]
-            remaining = (self.end - joined).total_seconds()
+            share = CAMPAIGN_LEAVE_SHARE if in_summer_campaign(joined.date()) else LEAVE_SHARE
             left = None
-            if rng.random() < LEAVE_SHARE and remaining > 120:
-                left = joined + dt.timedelta(seconds=rng.uniform(60, remaining))
+            if rng.random() < share:
+                stay = dt.timedelta(seconds=60 + rng.expovariate(1 / MEAN_DAYS_TO_LEAVE) * 86400)
+                left = joined + stay if joined + stay < self.end else None  # not yet gone at the end
             horizon = ((left or self.end) - joined).total_seconds()
             changed = joined + dt.timedelta(seconds=rng.random() * min(horizon / 2, 30 * 86400))
             record = self.member(index, joined, changed)

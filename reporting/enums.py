@@ -14,6 +14,12 @@ PUSH_STATUSES = ("disabled", "enabled")
 EVENT_TYPES = ("in", "out")
 ROLES = ("marketer", "admin")
 PLACE_TYPES = ("country", "city")
+# reporting-api.md §5.3: what a count snapshot (and members_grouped_count) groups members by. "total" is the
+# whole community (grouping_value NULL); the marketing_via_* values are the texts "true"/"false".
+GROUPING_TYPES = (
+    "total", "optin_channel", "optin_subchannel", "optin_platform", "gender", "age", "location_country",
+    "marketing_via_sms", "marketing_via_email", "marketing_via_push", "marketing_via_anything",
+)  # fmt: skip
 
 
 def choices(values: tuple[str, ...]) -> list[tuple[str, str]]:

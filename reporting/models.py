@@ -146,6 +146,39 @@ class MemberEvent(models.Model):
         ]
 
 
+class MemberCountSnapshot(models.Model):
+    """How many members a community had per grouping value at the start of one 15-minute period (UTC-aligned).
+
+    Written only by ``reporting.snapshots.snapshots_take`` (one set-based statement per run, first run of a
+    period wins); read by ``members_grouped_count`` (the latest period) and ``members_count_snapshot`` (the last
+    value in each bucket). A value a community once had and no longer has carries on with ``members_count = 0``,
+    so a series drops to zero instead of ending. See docs/snapshots.md.
+    """
+
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, db_index=False, related_name="+")
+    grouping_type = models.TextField(choices=enums.choices(enums.GROUPING_TYPES))
+    grouping_value = models.TextField(null=True)
+    members_count = models.BigIntegerField()
+    taken_at = models.DateTimeField()  # the period start, not the clock time of the run
+    changed_at = models.DateTimeField()  # when members_count last differed from the previous snapshot
+
+    class Meta:
+        indexes = [
+            # "The latest period of these communities" (members_grouped_count, freshness check).
+            models.Index(fields=["community", "-taken_at"], name="snapshot_community_taken_idx"),
+        ]
+        constraints = [
+            # Also the index of every timeseries read: community, grouping, value, then time.
+            models.UniqueConstraint(
+                fields=["community", "grouping_type", "grouping_value", "taken_at"],
+                name="snapshot_unique_period_value",
+                nulls_distinct=False,
+            ),
+            _in("grouping_type", enums.GROUPING_TYPES),
+            models.CheckConstraint(condition=Q(members_count__gte=0), name="snapshot_members_count_gte_0"),
+        ]
+
+
 class Place(models.Model):
     """GeoNames country or city; ids as reporting-api.md §10 (alpha-2 for countries, GeoNames id otherwise)."""
 

@@ -9,16 +9,28 @@ from typing import Any
 import orjson
 from django.db import connection
 
+from reporting.context import Context
 from reporting.query import cursor as cursors
 from reporting.query import errors
 from reporting.query.bundle import bundle
 from reporting.query.compiler import compile_filter
 from reporting.query.errors import invalid
 from reporting.query.filters import FieldRef, Node, allowed_ops
-from reporting.query.plan import Plan, aggregation_plan, output_sql, records_plan, scope_fragments
-from reporting.query.request import RecordsQuery
-from reporting.query.sql import Fragment, all_of
+from reporting.query.plan import Plan, aggregation_plan, output_sql, records_plan, scoped_rows
+from reporting.query.request import RecordsQuery, lookup_report, require_object
+from reporting.query.sql import TRUE, Fragment, all_of
 from reporting.reports.declarations import FieldType, Report
+
+
+def query_envelope(*, context: Context, body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON answer of ``POST /v1/reporting/query`` for ``body`` in ``context``, validated exactly as the
+    endpoint validates it (InvalidParameters with the same details), for any report and result type. Permits and
+    rate limits are the caller's business: this is for in-process readers such as the dashboards."""
+    from reporting.results import result_type_of  # the registry is built on this module's records functions
+
+    report = lookup_report(require_object(body))
+    result = result_type_of(report)
+    return result.envelope(context=context, query=result.parse(body, report, context=context))
 
 
 @dataclass(frozen=True)
@@ -36,10 +48,17 @@ class Page:
 
 def query_plan(*, community_ids: Sequence[int], query: RecordsQuery) -> Plan:
     """The SQL plan of a records query in a context (exports stream ``plan.everything()``)."""
+    prepare_source(report=query.report, community_ids=community_ids)
     condition = compile_filter(query.filter)
     if query.aggregation is not None:
         return aggregation_plan(query.report, query.aggregation, community_ids, condition)
     return records_plan(query.report, community_ids, condition)
+
+
+def prepare_source(*, report: Report, community_ids: Sequence[int]) -> None:
+    """Bring a derived source up to date before it is read (count snapshots: never more than a period old)."""
+    if report.source.prepare is not None:
+        report.source.prepare(community_ids)
 
 
 def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
@@ -117,7 +136,7 @@ def report_metadata(report: Report) -> dict[str, Any]:
             {
                 "name": aggregation.name,
                 "description": aggregation.description,
-                "fields": [{"name": name, "type": kind.value} for name, kind in aggregation.output_fields],
+                "fields": [{"name": name, "type": kind.value} for name, kind in report.output_fields(aggregation)],
             }
             for aggregation in report.aggregations
         ],
@@ -130,7 +149,13 @@ def report_metadata(report: Report) -> dict[str, Any]:
 
 
 def field_values(
-    *, community_ids: Sequence[int], report: Report, ref: FieldRef, filter_node: Node | None, limit: int
+    *,
+    community_ids: Sequence[int],
+    report: Report,
+    ref: FieldRef,
+    filter_node: Node | None,
+    limit: int,
+    window: Fragment | None = None,
 ) -> list[dict[str, Any]]:
     """Values of a field present in the context (after the filter), most frequent first, nulls last on ties.
 
@@ -138,7 +163,7 @@ def field_values(
     named without a key list their keys. A missing key, a JSON null (and for ``consents.<key>`` any non-boolean)
     is the value null, exactly the members ``equal null`` matches.
     """
-    source, scope = scope_fragments(report, community_ids)
+    prepare_source(report=report, community_ids=community_ids)
     expr = ref.field.sql
     text_values = ref.key is None and ref.field.type in (
         FieldType.STRING,
@@ -172,10 +197,7 @@ def field_values(
         values = Fragment(f" CROSS JOIN LATERAL (SELECT {output_sql(expr, ref.field.type)}) AS v(value)")
     statement = (
         Fragment("SELECT v.value AS value, count(*) AS members_count FROM ")
-        + source
-        + values
-        + Fragment(" WHERE ")
-        + all_of([scope, compile_filter(filter_node)])
+        + scoped_rows(report, community_ids, all_of([compile_filter(filter_node), window or TRUE]), joins=values)
         + Fragment(f" GROUP BY 1 ORDER BY 2 DESC, {tie_order} ASC NULLS LAST LIMIT %s", (limit,))
     )
     rows = fetch_rows(statement)

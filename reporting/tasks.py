@@ -68,3 +68,11 @@ def refresh_ages() -> int:
     from reporting.ingestion.service import refresh_ages as refresh
 
     return refresh()
+
+
+@shared_task(name="reporting.snapshots.take", soft_time_limit=600, time_limit=840)
+def take_snapshots() -> int:
+    """Every 15 minutes: the period's count snapshot of every community (idempotent per period)."""
+    from reporting.snapshots import snapshots_take
+
+    return snapshots_take().communities

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboards.exports.forms import ExportForm, describe_errors
+from reporting.context import context_for
 from reporting.exports import selectors, services
 from reporting.exports.formats import get_format
 from reporting.exports.requests import parse_export_request
@@ -68,7 +69,9 @@ def exports_page(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.POST or None, clubs=clubs)
     if request.method == "POST" and form.is_valid():
         try:
-            export_request = parse_export_request(form.export_body(), MEMBERS)
+            export_request = parse_export_request(
+                form.export_body(), MEMBERS, context=context_for([form.cleaned_data["club"]])
+            )
         except InvalidParameters as error:
             for line in describe_errors(error.details):
                 form.add_error(None, line)

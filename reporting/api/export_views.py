@@ -62,7 +62,7 @@ class QueryExportView(ExportView):
     def post(self, request: Request) -> Response:
         context, body, report = self.report_request(request, self.permit)
         self.charge(request, context, query_cost(report, body.get("filter")) * EXPORT_COST_FACTOR)
-        export_request = parse_export_request(body, report)
+        export_request = parse_export_request(body, report, context=context)
         key = parse_idempotency_key(request.headers.get("Idempotency-Key"))
         try:
             export, created = services.export_create(

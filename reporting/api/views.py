@@ -15,13 +15,15 @@ from reporting.query.filters import FieldRef, parse_filter, resolve_field
 from reporting.query.request import (
     lookup_report,
     parse_limit,
-    parse_records_query,
     query_cost,
     reject_unknown_keys,
     require_object,
 )
+from reporting.query.series_request import parse_bound, window_condition, with_defaults
 from reporting.query.values import ValueIssue
 from reporting.reports import all_reports
+
+FIELD_METADATA_KEYS = frozenset({"report", "field", "filter", "limit"})
 
 
 class QueryView(ReportingView):
@@ -29,9 +31,7 @@ class QueryView(ReportingView):
     def post(self, request: Request) -> Response:
         context, body, report = self.report_request(request, permits.QUERY)
         self.charge(request, context, query_cost(report, body.get("filter")))
-        query = parse_records_query(body, report)
-        page = selectors.records_page(community_ids=context.community_ids, query=query)
-        return Response(page.envelope())
+        return Response(selectors.query_envelope(context=context, body=body))
 
 
 class MetadataView(ReportingView):
@@ -60,7 +60,8 @@ class FieldMetadataView(ReportingView):
         context, body, report = self.report_request(request, permits.QUERY)
         self.charge(request, context, 2)
         errors_ = ErrorTree()
-        reject_unknown_keys(body, {"report", "field", "filter", "limit"}, errors_)
+        timeseries = report.timeseries is not None
+        reject_unknown_keys(body, FIELD_METADATA_KEYS | ({"from", "to"} if timeseries else set()), errors_)
         ref = None
         if "field" not in body:
             errors_.add(("field",), errors.REQUIRED)
@@ -72,10 +73,17 @@ class FieldMetadataView(ReportingView):
                 ref = resolved
         node = parse_filter(body.get("filter"), report, errors_)
         limit = parse_limit(body.get("limit"), errors_)
+        window = None
+        if timeseries:
+            # The time window (either end optional) and the report's filter defaults, except on the field asked
+            # about: a picker of grouping_type lists every grouping.
+            start, end = (parse_bound(body[k], k, errors_) if k in body else None for k in ("from", "to"))
+            window = window_condition(report, context, start, end)
+            node = with_defaults(report, node, except_field=ref.field.name if ref else None)
         errors_.raise_if_any()
         assert ref is not None
         values = selectors.field_values(
-            community_ids=context.community_ids, report=report, ref=ref, filter_node=node, limit=limit
+            community_ids=context.community_ids, report=report, ref=ref, filter_node=node, limit=limit, window=window
         )
         return Response({"report": report.name, "field": ref.name, "type": value_type(ref), "values": values})
 

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reporting.context import Context
 from reporting.exports.formats import DEFAULT_FORMAT, FORMATS
-from reporting.exports.sources import source_for
 from reporting.query import errors
 from reporting.query.errors import ErrorTree, InvalidParameters, invalid
 from reporting.reports.declarations import Report
+from reporting.results import result_type_of
 
 # Printable ASCII without spaces at the ends; long enough for a UUID or a client's own request id.
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,198}[\x21-\x7e]$|^[\x21-\x7e]$")
@@ -31,7 +32,7 @@ class ExportRequest:
         return value if isinstance(value, str) else None
 
 
-def parse_export_request(body: dict[str, Any], report: Report) -> ExportRequest:
+def parse_export_request(body: dict[str, Any], report: Report, *, context: Context) -> ExportRequest:
     """Validate ``format`` and the query part of an export body against the report (422 with every error)."""
     errors_ = ErrorTree()
     export_format = body.get("format", DEFAULT_FORMAT)
@@ -43,7 +44,7 @@ def parse_export_request(body: dict[str, Any], report: Report) -> ExportRequest:
         errors_.add(("format",), errors.INVALID_VALUE, allowed=list(FORMATS))
     query = {key: value for key, value in body.items() if key != "format"}
     try:
-        source_for(report).validate(query, report)
+        result_type_of(report).parse(query, report, context=context, export=True)
     except InvalidParameters as error:
         for key, value in error.details.items():
             errors_.details[key] = value

@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reporting.query.plan import scope_fragments
-from reporting.query.sql import Fragment, all_of
-from reporting.reports.declarations import Aggregation, Report
+from reporting.query.plan import scoped_rows
+from reporting.query.sql import Fragment
+from reporting.reports.declarations import COUNT, Aggregation, Report
 
 COMMUNITY = "community_id"
 
 
 def bundle_eligible(aggregation: Aggregation) -> bool:
-    return not aggregation.lateral and not aggregation.every_community and aggregation.measure_sql == "count(*)"
+    return not aggregation.lateral and not aggregation.every_community and aggregation.measure is COUNT
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,12 @@ def bundle(
         mask = sum(1 << (len(names) - 1 - i) for i, name in enumerate(names) if name not in members)
         masks[aggregation.name] = mask
         sets.setdefault(mask, members)
-    source, scope = scope_fragments(report, community_ids)
     grouping = f"GROUPING({', '.join(columns[n] for n in names)})" if names else "0"
     selected = ", ".join([f'{grouping} AS "_set"', *(f'{columns[n]} AS "{n}"' for n in names)])
     grouping_sets = ", ".join("(" + ", ".join(columns[n] for n in members) + ")" for members in sets.values())
     statement = (
-        Fragment(f"SELECT {selected}, count(*) AS members_count FROM ")
-        + source
-        + Fragment(" WHERE ")
-        + all_of([scope, condition])
+        Fragment(f"SELECT {selected}, {COUNT.sql} AS members_count FROM ")
+        + scoped_rows(report, community_ids, condition)
         + Fragment(f" GROUP BY GROUPING SETS ({grouping_sets})")
     )
     return Bundle(statement=statement, columns=tuple(names), masks=masks, aggregations=tuple(aggregations))

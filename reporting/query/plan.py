@@ -98,6 +98,18 @@ def scope_fragments(report: Report, community_ids: Sequence[int]) -> tuple[Fragm
     )
 
 
+def scoped_rows(
+    report: Report, community_ids: Sequence[int], condition: Fragment, *, joins: Fragment | None = None
+) -> Fragment:
+    """``<source> [joins] WHERE <context scope> AND <filter>``: the one place every planner (records, aggregations,
+    bundles, field metadata, timeseries) gets its rows from, so none can forget the context. ``joins`` is constant
+    SQL from a declaration (an aggregation's lateral unnest), its values parameters."""
+    source, scope = scope_fragments(report, community_ids)
+    if joins is not None and joins.sql:
+        source = source + Fragment(" ") + joins
+    return source + Fragment(" WHERE ") + all_of([scope, condition])
+
+
 def output_sql(expr: str, field_type: FieldType) -> str:
     return _TIMESTAMP_OUTPUT.format(expr=expr) if field_type is FieldType.TIMESTAMP else expr
 
@@ -108,36 +120,36 @@ def records_plan(report: Report, community_ids: Sequence[int], condition: Fragme
     raw_keys = ", ".join(f'{report.field_index[name].sql} AS "_k_{name}"' for name in report.order_by)
 
     def body_for(ids: Sequence[int]) -> Fragment:
-        source, scope = scope_fragments(report, ids)
-        return (
-            Fragment(f"SELECT {selected}, {raw_keys} FROM ") + source + Fragment(" WHERE ") + all_of([scope, condition])
-        )
+        return Fragment(f"SELECT {selected}, {raw_keys} FROM ") + scoped_rows(report, ids, condition)
 
     by_community_first = report.order_by[0] == "community_id"
     return Plan(
         body=body_for(community_ids),
         columns=tuple(f.name for f in report.fields),
         column_types=tuple(f.type for f in report.fields),
-        sort_keys=tuple(SortKey(f"_k_{name}") for name in report.order_by),
+        sort_keys=tuple(_record_sort_key(report, name) for name in report.order_by),
         body_for=body_for if by_community_first else None,
         community_ids=tuple(sorted(community_ids)),
     )
 
 
+def _record_sort_key(report: Report, name: str) -> SortKey:
+    field = report.field_index[name]
+    text = field.type in (FieldType.STRING, FieldType.ENUM)
+    return SortKey(f"_k_{name}", nullable=field.nullable, text=text)
+
+
 def aggregation_plan(
     report: Report, aggregation: Aggregation, community_ids: Sequence[int], condition: Fragment
 ) -> Plan:
-    source, scope = scope_fragments(report, community_ids)
-    lateral = f" {aggregation.lateral}" if aggregation.lateral else ""
-    where = Fragment(f"{lateral} WHERE ") + all_of([scope, condition])
+    rows = scoped_rows(report, community_ids, condition, joins=Fragment(aggregation.lateral))
     community = report.source.community_sql
     columns = [name for name, _ in aggregation.output_fields]
     types = [field_type for _, field_type in aggregation.output_fields]
     if aggregation.every_community:
         inner = (
-            Fragment(f"SELECT {community} AS community_id, {aggregation.measure_sql} AS members_count FROM ")
-            + source
-            + where
+            Fragment(f"SELECT {community} AS community_id, {aggregation.measure.sql} AS members_count FROM ")
+            + rows
             + Fragment(" GROUP BY 1")
         )
         body = (
@@ -149,10 +161,10 @@ def aggregation_plan(
     else:
         selected = [f"{community} AS community_id"] if aggregation.per_community else []
         selected += [f'{group.sql} AS "{group.name}"' for group in aggregation.groups]
-        selected.append(f"{aggregation.measure_sql} AS members_count")
+        selected.append(f"{aggregation.measure.sql} AS members_count")
         grouped = len(selected) - 1
         group_by = f" GROUP BY {', '.join(str(i) for i in range(1, grouped + 1))}" if grouped else ""
-        body = Fragment(f"SELECT {', '.join(selected)} FROM ") + source + where + Fragment(group_by)
+        body = Fragment(f"SELECT {', '.join(selected)} FROM ") + rows + Fragment(group_by)
     sort_keys = [SortKey("community_id")] if aggregation.per_community else []
     if aggregation.per_community or aggregation.groups:
         sort_keys.append(SortKey("members_count", descending=True))

@@ -3,9 +3,21 @@
 from __future__ import annotations
 
 from reporting.reports.declarations import Report
+from reporting.reports.grouped_count import MEMBERS_GROUPED_COUNT
+from reporting.reports.history import MEMBER_BALANCE, MEMBERS_COUNT_HISTORY, MEMBERS_COUNT_SNAPSHOT
 from reporting.reports.members import MEMBERS, MEMBERS_COUNT
 
-REPORTS: dict[str, Report] = {report.name: report for report in (MEMBERS, MEMBERS_COUNT)}
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in (
+        MEMBERS,
+        MEMBERS_COUNT,
+        MEMBERS_GROUPED_COUNT,
+        MEMBER_BALANCE,
+        MEMBERS_COUNT_SNAPSHOT,
+        MEMBERS_COUNT_HISTORY,
+    )
+}
 
 
 def get_report(name: str) -> Report | None:

@@ -8,6 +8,7 @@ Every SQL text here is a constant written by us; user values only ever reach SQL
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -60,6 +61,24 @@ class GroupKey:
 
 
 @dataclass(frozen=True)
+class Measure:
+    """The number a group (or a time bucket) shows, as a declaration rather than a planner.
+
+    ``sql`` reduces the source rows of one group (alias ``m``). ``cumulative`` makes a timeseries value the running
+    sum of the per-bucket reductions from the beginning of time (rows before the window included), so "members at
+    the end of each bucket" is ``sum(+1 per join, -1 per leave)`` declared cumulative. A per-community reduction is
+    summed over the communities of one series.
+    """
+
+    name: str
+    sql: str
+    cumulative: bool = False
+
+
+COUNT = Measure("count", "count(*)")
+
+
+@dataclass(frozen=True)
 class Aggregation:
     """An aggregation of a records report.
 
@@ -74,7 +93,7 @@ class Aggregation:
     per_community: bool = True
     lateral: str = ""
     every_community: bool = False
-    measure_sql: str = "count(*)"
+    measure: Measure = COUNT
 
     @property
     def output_fields(self) -> list[tuple[str, FieldType]]:
@@ -89,12 +108,29 @@ class Source:
     """Where a report's rows come from.
 
     ``from_sql`` is a FROM item aliased ``m``; ``scope_sql`` restricts it to the context. Each ``%s`` in either
-    is bound to the context's community ids (one bigint[] parameter per placeholder).
+    is bound to the context's community ids (one bigint[] parameter per placeholder). ``prepare``, when set, is
+    called with the context's community ids before the source is read (a derived table brought up to date).
     """
 
     from_sql: str
     scope_sql: str
     community_sql: str = "m.community_id"
+    prepare: Callable[[Sequence[int]], None] | None = None
+
+
+@dataclass(frozen=True)
+class Timeseries:
+    """What makes a report a timeseries: its time column, measure, the label keys every series carries, and
+    filter defaults.
+
+    ``defaults`` are ``(field, value)`` equalities added when the filter names no condition on that field
+    (``grouping_type`` defaults to ``total``), so a series never silently mixes groupings.
+    """
+
+    time_sql: str
+    measure: Measure
+    labels: tuple[GroupKey, ...] = ()
+    defaults: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +145,7 @@ class Report:
     order_by: tuple[str, ...]
     aggregations: tuple[Aggregation, ...] = ()
     intervals: tuple[str, ...] = ()
+    timeseries: Timeseries | None = None
     field_index: dict[str, Field] = field(init=False, repr=False, compare=False)
     aggregation_index: dict[str, Aggregation] = field(init=False, repr=False, compare=False)
 
@@ -118,12 +155,23 @@ class Report:
         unknown = [name for name in self.order_by if name not in self.field_index]
         if unknown:
             raise ValueError(f"{self.name}: order_by names unknown fields {unknown}")
+        if (self.result_type == "timeseries") != (self.timeseries is not None) or (
+            self.timeseries is not None and not self.intervals
+        ):
+            raise ValueError(f"{self.name}: a timeseries report declares its timeseries and intervals, nothing else")
 
     def get_field(self, name: str) -> Field | None:
         return self.field_index.get(name)
 
     def get_aggregation(self, name: str) -> Aggregation | None:
         return self.aggregation_index.get(name)
+
+    def output_fields(self, aggregation: Aggregation) -> list[tuple[str, FieldType]]:
+        """The fields an aggregation returns: a records row's columns, or a timeseries label's keys and value."""
+        if self.timeseries is None:
+            return aggregation.output_fields
+        labels = self.timeseries.labels + aggregation.groups
+        return [(label.name, label.type) for label in labels] + [("value", FieldType.INTEGER)]
 
     @property
     def filterable_fields(self) -> list[Field]:

@@ -9,6 +9,7 @@ from reporting.reports.declarations import (
     FieldType,
     GroupKey,
     KeyedKind,
+    Measure,
     Report,
     Source,
 )
@@ -286,7 +287,7 @@ MEMBERS_COUNT = Report(
             "Number of members summed over the communities in context.",
             per_community=False,
             # sum(bigint) is numeric; the cast keeps the count a JSON integer, as every other count is.
-            measure_sql="COALESCE(sum(m.members_count), 0)::bigint",
+            measure=Measure("sum", "COALESCE(sum(m.members_count), 0)::bigint"),
         ),
     ),
 )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from reporting.models import MemberEvent
 
 # The rate-limit bucket is one SQL statement unless Redis holds the buckets.
 BUCKET = 0 if settings.REDIS_URL else 1
@@ -16,6 +20,11 @@ FILTER = {"type": "in", "field": "age", "value": ["20-24", "25-29"]}
 @pytest.fixture
 def some_members(insert_members):
     insert_members([{"id": i, "community_id": 235 + i % 2, "age": "20-24", "gender": "woman"} for i in range(1, 40)])
+    joined = dt.datetime(2024, 12, 31, tzinfo=dt.UTC)
+    MemberEvent.objects.bulk_create(
+        MemberEvent(community_id=235, member_id=i, type="in", occurred_at=joined, optin_platform="other")
+        for i in range(1, 5)
+    )
 
 
 @pytest.mark.parametrize(
@@ -26,6 +35,18 @@ def some_members(insert_members):
         ("/v1/reporting/query", {"report": "members", "aggregate_by": "age_count"}, 3 + BUCKET),
         ("/v1/reporting/query", {"report": "members_count"}, 3 + BUCKET),
         ("/v1/reporting/field_metadata", {"report": "members", "field": "age"}, 3 + BUCKET),
+        # token lookup, context (with the time zones), bucket, the buckets' range, the timeseries query
+        ("/v1/reporting/query", {"report": "member_balance", "from": "2024-01-01", "to": "2024-02-01"}, 4 + BUCKET),
+        (
+            "/v1/reporting/query",
+            {"report": "members_count_history", "from": "2025-01-01", "to": "2025-01-01T12:00", "interval": "5m"},
+            4 + BUCKET,
+        ),
+        (
+            "/v1/reporting/field_metadata",
+            {"report": "member_balance", "field": "gender", "from": "2024-01-01"},
+            3 + BUCKET,
+        ),
         # token lookup, context (sent, so checked), bucket; metadata runs no report query
         ("/v1/reporting/metadata", {"report": "members"}, 2 + BUCKET),
     ],

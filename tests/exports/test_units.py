@@ -1,16 +1,12 @@
-"""Unit level: cell SQL of each format, the XLSX writer's sheet roll-over, the timeseries seam, task options.
+"""Unit level: cell SQL of each format, the XLSX writer's sheet roll-over, every result type exportable, task options.
 
 These do not claim to cover exports end to end (the worker tests do); they pin down pieces in isolation.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
@@ -18,16 +14,15 @@ from django.conf import settings
 from django.db import connection
 from openpyxl.utils.escape import unescape
 
-from reporting import permits
-from reporting.exports import sources
+from reporting.context import Context
 from reporting.exports.formats import FORMATS, csv_cell_sql
-from reporting.exports.runner import Progress, write_plan
-from reporting.exports.sources import Column, Rows, build_plan, timeseries_rows
+from reporting.exports.sources import Column
 from reporting.exports.writers import XlsxFile, csv_header
 from reporting.query.errors import InvalidParameters
-from reporting.query.sql import Fragment
-from reporting.reports.declarations import FieldType, Report, Source
+from reporting.reports.declarations import FieldType
 from reporting.tasks import delete_expired, recover_stalled, run_export
+
+CONTEXT = Context((235,), ("Europe/Oslo",))
 
 
 def _csv_cell(value_sql: str, field_type: FieldType) -> str:
@@ -153,79 +148,11 @@ def test_xlsx_discard_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-FAKE_SERIES = Report(
-    name="fake_series",
-    result_type="timeseries",
-    permit=permits.report_permit("MemberBalance"),
-    cost=3,
-    description="A stand-in timeseries report for the export seam",
-    source=Source(from_sql="(SELECT 1) AS m", scope_sql="TRUE"),
-    fields=(),
-    order_by=(),
-)
+def test_every_result_type_can_be_exported() -> None:
+    from reporting.reports import all_reports
+    from reporting.results import RESULT_TYPES
 
-
-class FakeTimeseries:
-    """What the timeseries work will register: validation and the rows of (bucket, labels, value)."""
-
-    def validate(self, body: dict[str, Any], report: Report) -> None:
-        if body.get("interval") not in ("1d",):
-            raise InvalidParameters({"interval": [{"error": "invalid_value", "options": {}}]})
-
-    def rows(self, body: dict[str, Any], report: Report, community_ids: Sequence[int]) -> Rows:
-        ids = list(community_ids)
-        return timeseries_rows(
-            body=Fragment(
-                'SELECT to_char(d, \'YYYY-MM-DD"T"HH24:MI:SS.MS"+00:00"\') AS time_bucket, k.type AS type,'
-                " (c.id * 10 + extract(day FROM d))::bigint AS value"
-                " FROM unnest(%s::bigint[]) AS c(id)"
-                " CROSS JOIN generate_series('2024-04-01'::timestamp, '2024-04-02', '1 day') AS d"
-                " CROSS JOIN (VALUES ('in'), ('=out')) AS k(type)",
-                (ids,),
-            ),
-            label_keys=["type"],
-        )
-
-
-def test_timeseries_reports_are_refused_until_registered() -> None:
-    with pytest.raises(InvalidParameters) as raised:
-        sources.source_for(FAKE_SERIES)
-    assert raised.value.details["report"][0]["error"] == "not_allowed"
-
-
-@pytest.mark.django_db(transaction=True)  # the writer opens its own REPEATABLE READ transaction
-def test_timeseries_seam_exports_bucket_labels_value(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setitem(sources._SOURCES, "timeseries", FakeTimeseries())
-    body = {"report": "fake_series", "interval": "1d"}
-    sources.source_for(FAKE_SERIES).validate(body, FAKE_SERIES)
-    with pytest.raises(InvalidParameters):
-        sources.source_for(FAKE_SERIES).validate({"report": "fake_series", "interval": "5m"}, FAKE_SERIES)
-
-    plan = build_plan(report=FAKE_SERIES, body=body, community_ids=[235, 236], tenants=False)
-    progress = Progress()
-    rows = write_plan(plan=plan, export_format=FORMATS["csv"], path=tmp_path / "a.csv", progress=progress)
-    lines = list(csv.reader(io.StringIO((tmp_path / "a.csv").read_text())))
-    assert lines[0] == ["time_bucket", "type", "value"]
-    # Independent oracle: 2 communities x 2 days x 2 types, ordered by bucket then label; values summed per row.
-    expected = sorted(
-        [f"2024-04-0{day}T00:00:00.000+00:00", "'=out" if kind == "=out" else kind, str(cid * 10 + day)]
-        for cid in (235, 236)
-        for day in (1, 2)
-        for kind in ("in", "=out")
-    )
-    assert sorted(lines[1:]) == expected
-    assert [line[0] for line in lines[1:]] == sorted(line[0] for line in lines[1:])
-    assert rows == progress.rows_total == progress.rows_done == 8
-
-    tenants = build_plan(
-        report=FAKE_SERIES, body=body, community_ids=[236, 235], tenants=True, community_names={235: "A", 236: "B"}
-    )
-    write_plan(plan=tenants, export_format=FORMATS["xlsx"], path=tmp_path / "t.xlsx", progress=Progress())
-    sheet = openpyxl.load_workbook(tmp_path / "t.xlsx").worksheets[0]
-    values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == ("community_id", "community_name", "time_bucket", "type", "value")
-    assert [row[:2] for row in values[1:]] == [(235, "A")] * 4 + [(236, "B")] * 4
-    assert {row[4] for row in values[1:] if row[0] == 236} == {2361, 2362}
+    assert {report.result_type for report in all_reports()} == set(RESULT_TYPES) == {"records", "timeseries"}
 
 
 def test_tasks_are_named_late_acked_and_limited() -> None:
@@ -251,11 +178,13 @@ def test_export_bodies_refuse_paging_keys_and_bad_formats() -> None:
     members = get_report("members")
     assert members is not None
     with pytest.raises(InvalidParameters) as raised:
-        parse_export_request({"report": "members", "limit": 10, "next_page_info": "x", "format": "pdf"}, members)
+        parse_export_request(
+            {"report": "members", "limit": 10, "next_page_info": "x", "format": "pdf"}, members, context=CONTEXT
+        )
     details = raised.value.details
     assert details["limit"][0]["error"] == "unknown"
     assert details["next_page_info"][0]["error"] == "unknown"
     assert details["format"][0] == {"error": "invalid_value", "options": {"allowed": list(FORMATS)}}
-    request = parse_export_request({"report": "members", "aggregate_by": "gender_count"}, members)
+    request = parse_export_request({"report": "members", "aggregate_by": "gender_count"}, members, context=CONTEXT)
     assert request.format == "csv"
     assert json.dumps(request.query, sort_keys=True) == '{"aggregate_by": "gender_count", "report": "members"}'

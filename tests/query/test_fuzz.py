@@ -113,7 +113,7 @@ def filter_nodes() -> st.SearchStrategy[Any]:
 bodies = st.one_of(
     json_values,
     st.fixed_dictionaries(
-        {"report": st.sampled_from(["members", "members_count"]) | texts},
+        {"report": st.sampled_from(["members", "members_count", "member_balance", "members_count_history"]) | texts},
         optional={
             "filter": filter_nodes(),
             "aggregate_by": st.sampled_from(["count", "consents_count", "place_count", "total"]) | json_values,
@@ -121,6 +121,9 @@ bodies = st.one_of(
             "next_page_info": st.one_of(texts, json_values),
             "page_info": texts,
             "field": st.sampled_from(FIELDS) | texts,
+            "interval": st.sampled_from(["auto", "5m", "1h", "1d", "1w", "1mo"]) | json_values,
+            "from": st.sampled_from(["2024-03-31", "2024-03-31T01:30:00+05:45", "2023-01-01T00:00"]) | json_values,
+            "to": st.sampled_from(["2024-04-01", "2024-10-27T03:00:00Z", "2200-01-01"]) | json_values,
         },
     ),
     st.dictionaries(texts, json_values, max_size=4).map(lambda d: {"report": "members", **d}),

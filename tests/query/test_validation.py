@@ -25,6 +25,10 @@ KEY_PATTERN = "^[A-Za-z0-9_]{1,64}$"
 BIGINT = {"min": -(2**63), "max": 2**63 - 1}
 
 
+RECORDS_REPORTS = ["members", "members_count", "members_grouped_count"]
+TIMESERIES_REPORTS = ["member_balance", "members_count_snapshot", "members_count_history"]
+
+
 def e(code: str, **options: Any) -> list[dict[str, Any]]:
     return [{"error": code, "options": options}]
 
@@ -51,7 +55,11 @@ CASES: list[tuple[str, Any, Any]] = [
     ("body not an object", [], {"non_field_errors": e("invalid_type", expected="object")}),
     ("report missing", {}, {"report": e("required")}),
     ("report not a string", {"report": 5}, {"report": e("invalid_type", expected="string")}),
-    ("report unknown", {"report": "sendings"}, {"report": e("invalid_value", allowed=["members", "members_count"])}),
+    (
+        "report unknown",
+        {"report": "sendings"},
+        {"report": e("invalid_value", allowed=[*RECORDS_REPORTS, *TIMESERIES_REPORTS])},
+    ),
     ("extra key", {"report": "members", "fitler": None}, {"fitler": e("unknown")}),
     ("two extra keys", {"report": "members", "a": 1, "b": 2}, {"a": e("unknown"), "b": e("unknown")}),
     ("limit zero", {"report": "members", "limit": 0}, {"limit": e("invalid_value", min=1, max=1000)}),
@@ -242,7 +250,7 @@ def test_errors_of_the_metadata_endpoints(api):
     assert (status, payload) == (422, {"error": "Invalid parameters", "details": {"x": e("unknown")}})
     status, payload, _ = api.post("/v1/reporting/metadata", {"report": "nope"})
     assert status == 422
-    assert payload["details"] == {"report": e("invalid_value", allowed=["members", "members_count"])}
+    assert payload["details"] == {"report": e("invalid_value", allowed=[*RECORDS_REPORTS, *TIMESERIES_REPORTS])}
     status, payload, _ = api.post("/v1/reporting/field_metadata", {"report": "members"})
     assert (status, payload["details"]) == (422, {"field": e("required")})
     status, payload, _ = api.post("/v1/reporting/field_metadata", {"report": "members", "field": "community_id"})
