@@ -166,6 +166,13 @@ def test_answers_match_their_components(api, insert_members, schema):
         ({"report": "members", "aggregate_by": "total_age_gender_count"}, "RecordsPage"),
         ({"report": "members_count", "aggregate_by": "total"}, "RecordsPage"),
     ]
+    if any(r.result_type == "timeseries" for r in all_reports()):
+        window = {"from": "2024-04-01T00:00:00Z", "to": "2024-04-08T00:00:00Z"}
+        cases += [
+            ({"report": "member_balance", **window}, "QueryResult"),
+            ({"report": "member_balance", "aggregate_by": "gender", "interval": "1d", **window}, "TimeseriesResult"),
+            ({"report": "members_count_history", **window}, "TimeseriesResult"),
+        ]
     for body, component in cases:
         status, payload, _ = api.query(body)
         assert status == 200, payload
