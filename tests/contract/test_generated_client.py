@@ -10,6 +10,7 @@ inserted here, counted in Python.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import importlib
 import io
 import subprocess
@@ -148,6 +149,17 @@ def test_the_main_flows_through_a_generated_client(
     assert all(isinstance(row, models.CommunityGenderCountRow) for row in rows)
     expected = Counter((235 if i % 3 else 236, g) for i, g in enumerate(genders) if g is not None)
     assert {(row.community_id, row.gender): row.members_count for row in rows} == expected
+
+    # A timeseries, when the registry has them: the union answer is parsed into TimeseriesResult.
+    if hasattr(models, "MemberBalanceQuery"):
+        body = models.MemberBalanceQuery(
+            report=models.MemberBalanceReportName.MEMBER_BALANCE,
+            from_=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+            to=dt.datetime(2024, 1, 8, tzinfo=dt.UTC),
+        )
+        series = api.v1.query_report.sync(client=client, body=body)
+        assert isinstance(series, models.TimeseriesResult)
+        assert all(isinstance(s, models.TimeseriesSeries) for s in series.series)
 
     # Metadata: the report list, one report's fields, one field's values.
     listing = api.v1.get_metadata.sync(client=client, body=models.MetadataRequest())
