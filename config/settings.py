@@ -248,6 +248,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The bodies, records, filters and headers are derived from the report declarations (docs/api.md).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "reporting.api.openapi.hooks.contract"],
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
 }
 
 

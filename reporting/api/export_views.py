@@ -9,7 +9,7 @@ from typing import Any
 from django.core import signing
 from django.http import FileResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +18,7 @@ from reporting.api import schema
 from reporting.api.base import ReportingView
 from reporting.api.exceptions import ApiError, MissingPermit
 from reporting.exports import selectors, services
-from reporting.exports.formats import FORMATS, get_format
+from reporting.exports.formats import get_format
 from reporting.exports.requests import parse_export_request, parse_idempotency_key
 from reporting.models import Export
 from reporting.query import errors
@@ -29,61 +29,6 @@ EXPORT_COST_FACTOR = 5  # reporting-api.md §4: an export costs its query's cost
 _LIST_DEFAULT, _LIST_MAX = 20, 100
 _CURSOR_SALT = "reporting.exports.cursor.v1"
 _NOT_FOUND = "Export not found"
-
-_EXPORT_OBJECT = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "string", "format": "uuid"},
-        "status": {"type": "string", "enum": [s.value for s in Export.Status]},
-        "kind": {"type": "string", "enum": [k.value for k in Export.Kind]},
-        "report": {"type": "string"},
-        "aggregate_by": {"type": "string", "nullable": True},
-        "format": {"type": "string", "enum": list(FORMATS)},
-        "community_ids": {"type": "array", "items": {"type": "integer"}},
-        "rows_total": {"type": "integer", "nullable": True},
-        "rows_done": {"type": "integer"},
-        "progress": {"type": "number", "minimum": 0, "maximum": 1},
-        "size_bytes": {"type": "integer", "nullable": True},
-        "created_at": {"type": "string", "format": "date-time"},
-        "started_at": {"type": "string", "format": "date-time", "nullable": True},
-        "finished_at": {"type": "string", "format": "date-time", "nullable": True},
-        "expires_at": {"type": "string", "format": "date-time", "nullable": True},
-        "download_url": {"type": "string", "nullable": True},
-        "error": {"type": "string", "nullable": True},
-    },
-}
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
-_EXPORT_BODY = {
-    "application/json": {
-        "type": "object",
-        "required": ["report"],
-        "properties": {
-            "report": {"type": "string"},
-            "filter": {"type": "object", "nullable": True},
-            "aggregate_by": {"type": "string", "nullable": True},
-            "format": {"type": "string", "enum": list(FORMATS), "default": "csv"},
-        },
-    }
-}
-_IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    description="Retries with the same key (and the same request) return the same export",
-)
-
-
-def _export_schema(summary: str, operation_id: str) -> dict[str, Any]:
-    return {
-        "summary": summary,
-        "operation_id": operation_id,
-        "parameters": [*schema._CONTEXT_HEADERS, _IDEMPOTENCY_HEADER],
-        "request": _EXPORT_BODY,
-        "responses": {
-            202: OpenApiResponse(_EXPORT_OBJECT, description="Accepted; Location names it"),
-            **schema._ERRORS,
-        },
-    }
 
 
 class ExportView(ReportingView):
@@ -113,7 +58,7 @@ class QueryExportView(ExportView):
     kind = Export.Kind.QUERY
     permit = permits.EXPORT
 
-    @extend_schema(**_export_schema("Query (records) export", "query_export"))
+    @extend_schema(**schema.export_create(operation_id="createExport", summary="Export a query"))
     def post(self, request: Request) -> Response:
         context, body, report = self.report_request(request, self.permit)
         self.charge(request, context, query_cost(report, body.get("filter")) * EXPORT_COST_FACTOR)
@@ -141,21 +86,15 @@ class TenantsQueryExportView(QueryExportView):
     kind = Export.Kind.TENANTS
     permit = permits.TENANTS_EXPORT
 
-    @extend_schema(**_export_schema("Tenants query (records) export", "tenants_query_export"))
+    @extend_schema(
+        **schema.export_create(operation_id="createTenantsExport", summary="Export a query once per community")
+    )
     def post(self, request: Request) -> Response:
         return super().post(request)
 
 
 class ExportListView(ExportView):
-    @extend_schema(
-        summary="List exports",
-        operation_id="exports_list",
-        parameters=[
-            OpenApiParameter("limit", int, description=f"1-{_LIST_MAX}, default {_LIST_DEFAULT}"),
-            OpenApiParameter("next_page_info", str, description="Cursor from the previous page"),
-        ],
-        responses={200: OpenApiResponse({"type": "object"}), **schema._ERRORS},
-    )
+    @extend_schema(**schema.export_list(max_limit=_LIST_MAX, default_limit=_LIST_DEFAULT))
     def get(self, request: Request) -> Response:
         self.require_export_permit(request)
         self.charge(request, self.optional_context(request), 1)
@@ -180,7 +119,7 @@ def _list_params(request: Request, owner_key: str) -> tuple[int, tuple[dt.dateti
     limit = _LIST_DEFAULT
     raw_limit = request.query_params.get("limit")
     if raw_limit is not None:
-        if not raw_limit.isdigit():
+        if not (raw_limit.isascii() and raw_limit.isdigit()):
             errors_.add(("limit",), errors.INVALID_TYPE, expected="integer")
         elif not 1 <= int(raw_limit) <= _LIST_MAX:
             errors_.add(("limit",), errors.INVALID_VALUE, min=1, max=_LIST_MAX)
@@ -201,21 +140,13 @@ def _list_params(request: Request, owner_key: str) -> tuple[int, tuple[dt.dateti
 
 
 class ExportDetailView(ExportView):
-    @extend_schema(
-        summary="Show export", operation_id="export_show", responses={200: OpenApiResponse(_EXPORT_OBJECT), 404: _ERROR}
-    )
+    @extend_schema(**schema.EXPORT_SHOW)
     def get(self, request: Request, id: uuid.UUID) -> Response:
         self.require_export_permit(request)
         self.charge(request, self.optional_context(request), 1)
         return Response(self.object(request, self.owned(request, id)))
 
-    @extend_schema(
-        summary="Cancel or delete export",
-        operation_id="export_delete",
-        description="Cancels a pending or running export (200 with the export); deletes a finished one and "
-        "its file (204).",
-        responses={200: OpenApiResponse(_EXPORT_OBJECT), 204: None, 404: _ERROR},
-    )
+    @extend_schema(**schema.EXPORT_DELETE)
     def delete(self, request: Request, id: uuid.UUID) -> Response:
         self.require_export_permit(request)
         self.charge(request, self.optional_context(request), 1)
@@ -233,16 +164,7 @@ class ExportDownloadView(ExportView):
         # The answer is a file (or a JSON error) whatever the Accept header asks for, e.g. `Accept: text/csv`.
         return super().perform_content_negotiation(request, force=True)
 
-    @extend_schema(
-        summary="Download export",
-        operation_id="export_download",
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(description="The file (Content-Disposition)"),
-            404: _ERROR,
-            409: OpenApiResponse(_ERROR, description="Not finished (Retry-After), failed or cancelled"),
-            410: OpenApiResponse(_ERROR, description="Expired"),
-        },
-    )
+    @extend_schema(**schema.EXPORT_DOWNLOAD)
     def get(self, request: Request, id: uuid.UUID) -> Any:
         self.require_export_permit(request)
         self.charge(request, self.optional_context(request), 1)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from reporting import enums, geo, permits
+from reporting.api import schema
 from reporting.api.base import ReportingView
 from reporting.api.exceptions import ApiError
 from reporting.query import errors
@@ -86,13 +87,7 @@ def parse_place_ids(body: dict[str, Any]) -> list[str]:
 
 
 class PlacesView(ReportingView):
-    @extend_schema(
-        summary="List places",
-        description="Places matching every given criterion, most populous first, keyset-paginated.",
-        request={"application/json": {"type": "object"}},
-        responses={200: OpenApiResponse(description="records envelope of places")},
-        tags=["geo"],
-    )
+    @extend_schema(**schema.GEO_PLACES)
     def post(self, request: Request) -> Response:
         self.require(request, permits.GEO_PLACES)
         body = require_object(request.data)
@@ -102,11 +97,7 @@ class PlacesView(ReportingView):
 
 
 class PlaceView(ReportingView):
-    @extend_schema(
-        summary="Show place",
-        responses={200: OpenApiResponse(description="one place"), 404: OpenApiResponse(description="unknown id")},
-        tags=["geo"],
-    )
+    @extend_schema(**schema.GEO_PLACE)
     def get(self, request: Request, place_id: str) -> Response:
         self.require(request, permits.GEO_PLACES)
         self.charge(request, None, 1)
@@ -117,13 +108,7 @@ class PlaceView(ReportingView):
 
 
 class CoordinatesView(ReportingView):
-    @extend_schema(
-        summary="Find locations coordinates",
-        description="Coordinates of the known places among place_ids, in request order; unknown ids are left out.",
-        request={"application/json": {"type": "object"}},
-        responses={200: OpenApiResponse(description='{"locations": [{place_id, latitude, longitude}]}')},
-        tags=["geo"],
-    )
+    @extend_schema(**schema.GEO_COORDINATES)
     def post(self, request: Request) -> Response:
         self.require(request, permits.GEO_PLACES)
         body = require_object(request.data)

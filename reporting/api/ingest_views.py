@@ -31,6 +31,11 @@ class IngestMembersView(ReportingView):
             errors_.add(("members",), errors.INVALID_TYPE, expected="array")
         elif len(members) > maximum:
             errors_.add(("members",), errors.TOO_MANY, max_items=maximum)
+        else:
+            # The body's shape is checked here; each member's content is checked on its own (`rejected`).
+            for index, member in enumerate(members):
+                if not isinstance(member, dict):
+                    errors_.add(("members", index), errors.INVALID_TYPE, expected="object")
         errors_.raise_if_any()
         assert isinstance(members, list)
         self.charge(request, None, 1)

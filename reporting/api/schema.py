@@ -1,5 +1,11 @@
-"""OpenAPI descriptions of the reporting endpoints (the views validate bodies themselves, against the
-report declarations, so the schema is written here rather than derived from serializers)."""
+"""The OpenAPI operations of the API: one ``extend_schema`` keyword set per view method.
+
+The bodies are components derived from the report declarations and the other registries
+(``reporting.api.openapi``); an operation names them and lists the answers it can give, which follow from the
+steps every view takes (docs/api.md "Request handling order"): authentication (401), the endpoint's permit (403),
+the context when the endpoint needs one (470/471/403), the body (400 malformed, 413 too large, 422 invalid), the
+rate-limit charge (429), the dependencies (503), then its own answers.
+"""
 
 from __future__ import annotations
 
@@ -8,127 +14,78 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 
-from reporting.query.filters import ALL_OPS
-from reporting.reports import all_reports
+from reporting.api.openapi.hooks import BODY_REQUIRED, LINKS
+from reporting.api.openapi.reports import ref, timeseries_reports
+from reporting.exports.formats import FORMATS
 
 _CONTEXT_HEADERS = [
     OpenApiParameter(
         "X-Customer",
         str,
         OpenApiParameter.HEADER,
-        description="Communities in context: `235`, `id=235_236`, `all=all`, `country=NO;slug=oslo-city`",
+        description="Communities in context: `235`, `id=235_236`, `all=all`, `country=NO;slug=oslo-city`. "
+        "This or X-Loyalty-Club-Slug is needed where the answers list 470.",
     ),
     OpenApiParameter(
         "X-Loyalty-Club-Slug",
         str,
         OpenApiParameter.HEADER,
-        description="One community by slug (instead of X-Customer)",
+        description="One community by slug (X-Customer wins when both are sent)",
     ),
 ]
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key",
+    {"type": "string", "pattern": "^[\\x21-\\x7e]([\\x20-\\x7e]{0,198}[\\x21-\\x7e])?$"},
+    OpenApiParameter.HEADER,
+    description="1-200 printable ASCII characters. A retry with the same key and the same request returns the same "
+    "export (Idempotent-Replayed: true); the same key with another request is 422.",
+)
 
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
-_INVALID = {
-    "type": "object",
-    "properties": {
-        "error": {"type": "string", "enum": ["Invalid parameters"]},
-        "details": {"type": "object"},
-    },
-}
-_FILTER: dict[str, Any] = {
-    "type": "object",
-    "nullable": True,
-    "description": "A filter tree (reporting-api.md §4a): {type: and|or, operations: [...]} or "
-    "{type: <op>, field: <name or consents.<key> / properties.<key>>, value: ...}",
-    "properties": {
-        "type": {"type": "string", "enum": list(ALL_OPS)},
-        "operations": {"type": "array", "items": {"type": "object"}},
-        "field": {"type": "string"},
-        "value": {},
-    },
-}
-_REPORT = {"type": "string", "enum": [r.name for r in all_reports()]}
-_ERRORS = {
-    400: OpenApiResponse(_ERROR, description="Malformed JSON"),
-    401: OpenApiResponse(_ERROR, description="Missing or unknown token"),
-    403: OpenApiResponse(_ERROR, description="Missing permit, or a community outside the grant"),
-    413: OpenApiResponse(_ERROR, description="Body over 1 MiB"),
-    422: OpenApiResponse(_INVALID, description="Invalid parameters with a details tree"),
-    429: OpenApiResponse(_ERROR, description="Rate limit exceeded (Retry-After)"),
-    470: OpenApiResponse(_ERROR, description="Missing X-Customer header"),
-    471: OpenApiResponse(_ERROR, description="Unparseable X-Customer header"),
+_ERROR = ref("Error")
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(_ERROR, description=description)
+
+
+ERRORS = {
+    400: _error("Malformed JSON"),
+    401: _error("Missing or unknown token"),
+    403: _error("Missing permit, or a community outside the grant"),
+    413: _error("Body over the size limit (1 MiB; ingestion 32 MiB)"),
+    422: OpenApiResponse(ref("ValidationError"), description="Invalid parameters, every problem at its path"),
+    429: _error("Rate limit exceeded: wait Retry-After seconds"),
+    470: _error("Missing X-Customer header"),
+    471: _error("Unparseable X-Customer header"),
+    503: OpenApiResponse(ref("Unavailable"), description="The database or the rate-limit store is away"),
 }
 
-_RECORDS_RESPONSE = {
-    "type": "object",
-    "properties": {
-        "records": {"type": "array", "items": {"type": "object"}},
-        "pagination": {"type": "object", "properties": {"next_page_info": {"type": "string", "nullable": True}}},
-        "result_type": {"type": "string", "enum": ["records"]},
-    },
-}
-_TIMESERIES_RESPONSE = {
-    "type": "object",
-    "properties": {
-        "interval": {"type": "string", "enum": ["5m", "1h", "1d", "1w", "1mo"]},
-        "range_timezone": {"type": "string", "description": 'The context\'s IANA time zone, or "local"'},
-        "time_buckets": {"type": "array", "items": {"type": "string"}},
-        "series": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "label": {"type": "object"},
-                    "values": {"type": "array", "items": {"type": "integer", "nullable": True}},
-                    "timezone": {"type": "string", "description": 'Only in the "local" form'},
-                },
-            },
-        },
-        "data_points": {"type": "integer", "maximum": 1000},
-        "result_type": {"type": "string", "enum": ["timeseries"]},
-    },
-}
-_TIMESTAMP_BOUND = {
-    "type": "string",
-    "description": "Timeseries only, required. With an offset: an instant; without: wall-clock time in each "
-    "community's time zone (a plain date is its midnight).",
-}
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: ERRORS[code] for code in codes}
+
+
+_WITH_BODY = (400, 401, 403, 413, 422, 429, 503)
+_WITH_CONTEXT = (*_WITH_BODY, 470, 471)
+_WITHOUT_BODY = (401, 403, 429, 503)
+
+
+def _body(component: str, *, required: bool = True) -> dict[str, Any]:
+    return {"request": {"application/json": ref(component)}, "extensions": {BODY_REQUIRED: required}}
+
+
+def _query_result() -> str:
+    return "QueryResult" if timeseries_reports() else "RecordsPage"
+
 
 QUERY: dict[str, Any] = {
-    "summary": "Query (records or timeseries, as the report's result_type)",
+    "operation_id": "queryReport",
+    "summary": "Query a report",
+    "description": "Records (one page, keyset-paginated), an aggregation's rows, or a timeseries. The body names "
+    "the report; each report has its own filter fields, aggregations and (timeseries) intervals.",
     "parameters": _CONTEXT_HEADERS,
-    "request": {
-        "application/json": {
-            "type": "object",
-            "required": ["report"],
-            "properties": {
-                "report": _REPORT,
-                "filter": _FILTER,
-                "aggregate_by": {"type": "string", "nullable": True},
-                "limit": {
-                    "type": "integer",
-                    "minimum": 1,
-                    "maximum": 1000,
-                    "default": 100,
-                    "description": "Records only",
-                },
-                "next_page_info": {"type": "string", "nullable": True, "description": "Records only"},
-                "page_info": {
-                    "type": "string",
-                    "nullable": True,
-                    "description": "Records only; alias of next_page_info",
-                },
-                "interval": {
-                    "type": "string",
-                    "enum": ["auto", "5m", "1h", "1d", "1w", "1mo"],
-                    "default": "auto",
-                    "description": "Timeseries only; the report's metadata lists its intervals",
-                },
-                "from": _TIMESTAMP_BOUND,
-                "to": _TIMESTAMP_BOUND,
-            },
-        }
-    },
-    "responses": {200: OpenApiResponse({"oneOf": [_RECORDS_RESPONSE, _TIMESERIES_RESPONSE]}), **_ERRORS},
+    **_body("QueryRequest"),
+    "responses": {200: OpenApiResponse(ref(_query_result())), **errors(*_WITH_CONTEXT)},
     "examples": [
         OpenApiExample(
             "Women reachable by e-mail, by age",
@@ -144,71 +101,155 @@ QUERY: dict[str, Any] = {
                 "aggregate_by": "age_count",
             },
             request_only=True,
-        ),
-        OpenApiExample(
-            "Joins and leaves per day, by consent",
-            value={
-                "report": "member_balance",
-                "filter": None,
-                "aggregate_by": "consents",
-                "interval": "auto",
-                "from": "2024-04-08T00:00:00.000-06:00",
-                "to": "2024-04-25T00:00:00.000-06:00",
-            },
-            request_only=True,
-        ),
+        )
     ],
 }
 
 METADATA: dict[str, Any] = {
-    "summary": "Metadata",
-    "request": {"application/json": {"type": "object", "properties": {"report": _REPORT}}},
-    "responses": {200: OpenApiResponse({"type": "object"}), **_ERRORS},
+    "operation_id": "getMetadata",
+    "summary": "Reports, or one report's fields and aggregations",
+    "description": "Without `report`: the reports the caller holds permits for. With it: that report's metadata. "
+    "Needs no context; an X-Customer sent is still checked and chooses the rate-limit bucket.",
+    "parameters": _CONTEXT_HEADERS,
+    **_body("MetadataRequest", required=False),
+    "responses": {200: OpenApiResponse(ref("Metadata")), **errors(*_WITH_BODY, 471)},
 }
 
 FIELD_METADATA: dict[str, Any] = {
-    "summary": "Field metadata",
+    "operation_id": "getFieldValues",
+    "summary": "Values of one field in context",
+    "description": "The values present, most frequent first, for building filter pickers.",
     "parameters": _CONTEXT_HEADERS,
-    "request": {
-        "application/json": {
-            "type": "object",
-            "required": ["report", "field"],
-            "properties": {
-                "report": _REPORT,
-                "field": {"type": "string"},
-                "filter": _FILTER,
-                "limit": {"type": "integer", "minimum": 1, "maximum": 1000},
-                "from": {**_TIMESTAMP_BOUND, "description": "Timeseries reports only, optional: the time window"},
-                "to": {**_TIMESTAMP_BOUND, "description": "Timeseries reports only, optional: the time window"},
-            },
-        }
-    },
-    "responses": {200: OpenApiResponse({"type": "object"}), **_ERRORS},
+    **_body("FieldMetadataRequest"),
+    "responses": {200: OpenApiResponse(ref("FieldValues")), **errors(*_WITH_CONTEXT)},
 }
 
 INGEST: dict[str, Any] = {
+    "operation_id": "ingestMembers",
     "summary": "Ingest members",
-    "request": {
-        "application/json": {
-            "type": "object",
-            "required": ["members"],
-            "properties": {"members": {"type": "array", "maxItems": 10000, "items": {"type": "object"}}},
-        }
-    },
+    "description": "Operational members in, upserted by id; a bad member is listed in `rejected` by its index.",
+    **_body("IngestRequest"),
+    "responses": {200: OpenApiResponse(ref("IngestResult")), **errors(*_WITH_BODY)},
+}
+
+
+def export_create(*, operation_id: str, summary: str) -> dict[str, Any]:
+    by_id = {"parameters": {"id": "$response.body#/id"}}
+    links = {name: {"operationId": name, **by_id} for name in ("getExport", "downloadExport", "deleteExport")}
+    return {
+        "operation_id": operation_id,
+        "summary": summary,
+        "parameters": [*_CONTEXT_HEADERS, IDEMPOTENCY_HEADER],
+        "request": {"application/json": ref("ExportRequest")},
+        "extensions": {BODY_REQUIRED: True, LINKS: {202: links}},
+        "responses": {
+            202: OpenApiResponse(ref("Export"), description="Accepted; Location names the export"),
+            **errors(*_WITH_CONTEXT),
+        },
+        "tags": ["exports"],
+    }
+
+
+def export_list(*, max_limit: int, default_limit: int) -> dict[str, Any]:
+    return {
+        "operation_id": "listExports",
+        "summary": "List exports",
+        "description": "The caller's exports, newest first.",
+        "parameters": [
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default_limit},
+                OpenApiParameter.QUERY,
+            ),
+            OpenApiParameter("next_page_info", str, OpenApiParameter.QUERY, description="Cursor of the previous page"),
+            OpenApiParameter("page_info", str, OpenApiParameter.QUERY, description="Alias of next_page_info"),
+            *_CONTEXT_HEADERS,
+        ],
+        "responses": {200: OpenApiResponse(ref("ExportList")), **errors(*_WITHOUT_BODY, 422, 471)},
+        "tags": ["exports"],
+    }
+
+
+_NOT_FOUND = {404: _error("No such export of the caller's")}
+
+EXPORT_SHOW: dict[str, Any] = {
+    "operation_id": "getExport",
+    "summary": "Show an export",
+    "parameters": _CONTEXT_HEADERS,
+    "responses": {200: OpenApiResponse(ref("Export")), **_NOT_FOUND, **errors(*_WITHOUT_BODY, 471)},
+    "tags": ["exports"],
+}
+
+EXPORT_DELETE: dict[str, Any] = {
+    "operation_id": "deleteExport",
+    "summary": "Cancel or delete an export",
+    "description": "Cancels a pending or running export (200 with the export); deletes a finished one and its "
+    "file (204).",
+    "parameters": _CONTEXT_HEADERS,
     "responses": {
-        200: OpenApiResponse(
-            {
-                "type": "object",
-                "properties": {
-                    "created": {"type": "integer"},
-                    "updated": {"type": "integer"},
-                    "deleted": {"type": "integer"},
-                    "rejected": {"type": "array", "items": {"type": "object"}},
-                },
-            }
-        ),
-        **_ERRORS,
+        200: OpenApiResponse(ref("Export"), description="Cancelled"),
+        204: OpenApiResponse(None, description="Deleted"),
+        **_NOT_FOUND,
+        **errors(*_WITHOUT_BODY, 471),
     },
+    "tags": ["exports"],
+}
+
+_FILE = {"type": "string", "format": "binary"}
+_MEDIA_TYPES = sorted({f.content_type.split(";")[0] for f in FORMATS.values()})
+
+EXPORT_DOWNLOAD: dict[str, Any] = {
+    "operation_id": "downloadExport",
+    "summary": "Download an export's file",
+    "description": "The file as an attachment: "
+    + ", ".join(f"`{f.name}` as {f.content_type}" for f in FORMATS.values()),
+    "parameters": _CONTEXT_HEADERS,
+    "responses": {
+        **{(200, media): OpenApiResponse(_FILE, description="The file") for media in _MEDIA_TYPES},
+        **_NOT_FOUND,
+        409: _error("Not finished yet (Retry-After), failed, or cancelled"),
+        410: _error("Expired"),
+        **errors(*_WITHOUT_BODY, 471),
+    },
+    "tags": ["exports"],
+}
+
+GEO_PLACES: dict[str, Any] = {
+    "operation_id": "listPlaces",
+    "summary": "List places",
+    "description": "Places matching every given criterion, most populous first, keyset-paginated.",
+    **_body("PlacesRequest", required=False),
+    "responses": {200: OpenApiResponse(ref("PlacesPage")), **errors(*_WITH_BODY)},
+    "tags": ["geo"],
+}
+
+GEO_PLACE: dict[str, Any] = {
+    "operation_id": "getPlace",
+    "summary": "Show a place",
+    "parameters": [
+        OpenApiParameter(
+            "place_id",
+            {"type": "string"},
+            OpenApiParameter.PATH,
+            description="ISO 3166-1 alpha-2 for a country, else the GeoNames id",
+            examples=[OpenApiExample("Oslo", value="3143244"), OpenApiExample("Norway", value="NO")],
+        )
+    ],
+    "responses": {
+        200: OpenApiResponse(ref("Place")),
+        404: _error("No place has this id"),
+        **errors(401, 403, 429, 503),
+    },
+    "tags": ["geo"],
+}
+
+GEO_COORDINATES: dict[str, Any] = {
+    "operation_id": "getCoordinates",
+    "summary": "Coordinates of places",
+    "description": "Coordinates of the known places among place_ids, in request order; unknown ids are left out.",
+    **_body("CoordinatesRequest"),
+    "responses": {200: OpenApiResponse(ref("Locations")), **errors(*_WITH_BODY)},
+    "tags": ["geo"],
 }
 
 

@@ -85,6 +85,14 @@ def _rows(report: Report, body: dict[str, Any], context: Context) -> Rows:
     return result.export_rows(context=context, query=result.parse(body, report, context=context, export=True))
 
 
+def exportable_reports() -> list[Report]:
+    """The reports an export can be made of: those whose result type knows its export rows (the schema lists these)."""
+    from reporting.reports import all_reports
+    from reporting.results import RESULT_TYPES
+
+    return [report for report in all_reports() if report.result_type in RESULT_TYPES]
+
+
 def build_plan(
     *,
     report: Report,
@@ -118,4 +126,5 @@ __all__ = [
     "Rows",
     "Segment",
     "build_plan",
+    "exportable_reports",
 ]

@@ -75,7 +75,8 @@ def parse_timestamp(value: Any) -> dt.datetime:
     try:
         return parsed.astimezone(dt.UTC)
     except OverflowError:
-        raise ValueIssue(errors.INVALID_VALUE, expected="ISO 8601 timestamp") from None
+        # 0001-01-01T00:00+01:00 is a valid instant that Python cannot hold in UTC; PostgreSQL reads it as given.
+        return parsed
 
 
 def check_number(value: Any) -> int | float:
@@ -93,9 +94,12 @@ def check_scalar_json(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        if isinstance(value, int) and not BIGINT_MIN <= value <= BIGINT_MAX:
+        number = check_number(value)
+        # A whole number is one whether written 10 or 10.0 (JSON Schema's integer, which the OpenAPI schema bounds).
+        whole = isinstance(number, int) or number.is_integer()
+        if whole and not BIGINT_MIN <= number <= BIGINT_MAX:
             raise ValueIssue(errors.INVALID_VALUE, min=BIGINT_MIN, max=BIGINT_MAX)
-        return check_number(value)
+        return number
     raise ValueIssue(errors.INVALID_TYPE, expected="string, number or boolean")
 
 
