@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.replica.conftest import Pair
+from tests.database.conftest import Pair
 
 pytestmark = pytest.mark.timeout(300)
 

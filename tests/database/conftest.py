@@ -1,5 +1,5 @@
 """A primary and a real streaming replica of it (``pg_basebackup -R``: ``primary_conninfo`` and standby.signal),
-both private PostgreSQL servers from pgserver's binaries on free ports, migrated and seeded once per module;
+both private PostgreSQL servers from pgserver's binaries on free ports, migrated and seeded once for this folder;
 web servers are started per test with the replica settings under test."""
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def manage_python(code: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def pair() -> Iterator[Pair]:
     # Not under pytest's basetemp (see tests/faults/conftest.py: PostgreSQL's own user must keep access).
     root = Path(tempfile.mkdtemp(prefix="clubinsight-replica-"))
