@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ("ingest", "api", "exports", "dashboards")
+SECTIONS = ("ingest", "api", "exports", "dashboards", "load")
 
 
 def _bench_database_url() -> str:

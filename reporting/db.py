@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -124,10 +124,8 @@ def _remember(alias: str, *, usable: bool) -> None:
 
 
 def _close_quietly(alias: str) -> None:
-    try:
+    with suppress(Exception):  # the connection is already broken; closing is best effort
         connections[alias].close()
-    except Exception:  # noqa: S110 - the connection is already broken; closing is best effort
-        pass
 
 
 def _setting(name: str) -> float:

@@ -10,13 +10,14 @@ import time
 import pytest
 
 from tests.database.conftest import Pair
+from tests.servers import WebServer
 
 pytestmark = pytest.mark.timeout(300)
 
 NEVER_TOO_LATE = {"REPORTING_REPLICA_MAX_LAG_SECONDS": "86400"}
 
 
-def _api_count(pair: Pair, web) -> int:  # type: ignore[no-untyped-def]
+def _api_count(pair: Pair, web: WebServer) -> int:
     status, _, body = web.request(
         "POST", "/v1/reporting/query", body=json.dumps({"report": "members_count"}), headers=pair.headers()
     )
