@@ -14,6 +14,7 @@ Rules (docs/operations-database.md):
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +47,21 @@ SELECT pg_is_in_recovery(),
             ELSE COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()), 1e9)
        END
 """
+
+
+def forget_inherited_pools() -> None:
+    """In a forked child (Celery's prefork workers, a multiprocessing pool): drop the parent's connection pools.
+
+    A pool's threads do not survive the fork and its connections' sockets belong to the parent, so a child using
+    it waits forever (or talks on the parent's socket). psycopg never closes a connection in a process that did
+    not open it, so dropping the references is safe; the child opens its own pool on first use.
+    """
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    DatabaseWrapper._connection_pools.clear()
+
+
+os.register_at_fork(after_in_child=forget_inherited_pools)
 
 
 def replica_configured() -> bool:
