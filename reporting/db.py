@@ -58,7 +58,7 @@ def forget_inherited_pools() -> None:
     """
     from django.db.backends.postgresql.base import DatabaseWrapper
 
-    DatabaseWrapper._connection_pools.clear()
+    DatabaseWrapper._connection_pools.clear()  # type: ignore[attr-defined]  # Django keeps them per class
 
 
 os.register_at_fork(after_in_child=forget_inherited_pools)
