@@ -126,6 +126,13 @@ class Gunicorn:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
+    def worker_rss_mib(self) -> float:
+        """Largest resident memory among the worker processes (after the load: connections, caches, templates)."""
+        import psutil
+
+        workers = psutil.Process(self.process.pid).children()
+        return max((worker.memory_info().rss for worker in workers), default=0) / 2**20
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -273,6 +280,9 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
                         for target in targets:
                             outcome, seconds = _load(server.port, target, workers * CLIENTS_PER_WORKER)
                             _report(reporter, mode, workers, target, outcome, seconds)
+                        if mode == modes[0][0]:
+                            reporter.add("load", f"{workers} workers after the load: largest worker RSS",
+                                         f"{server.worker_rss_mib():,.0f} MiB")  # fmt: skip
                     finally:
                         server.stop()
     finally:
