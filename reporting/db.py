@@ -34,6 +34,7 @@ logger = logging.getLogger("reporting.db")
 REPLICA = "replica"
 T = TypeVar("T")
 
+_RECOVERY_CONFLICT_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
 _primary_only: ContextVar[bool] = ContextVar("reporting_primary_only", default=False)
 # What the last look at the replica found, per process: (checked at, usable).
 _health_lock = threading.Lock()
@@ -99,12 +100,25 @@ def run_read(action: Callable[[BaseDatabaseWrapper], T]) -> T:
     try:
         return action(connections[alias])
     except Exception as exc:
+        if _recovery_conflict(exc):
+            # The standby cancelled the read to replay WAL that conflicts with it: the replica is fine, this
+            # statement is not; the primary answers it.
+            logger.warning("read cancelled by the replica's replay, reading from the primary")
+            return action(connections[DEFAULT_DB_ALIAS])
         if dependency_outage(exc) is None:
             raise
         logger.warning("replica unreachable, reading from the primary", extra={"alias": alias})
         _remember(alias, usable=False)
         _close_quietly(alias)
         return action(connections[DEFAULT_DB_ALIAS])
+
+
+def _recovery_conflict(exc: BaseException) -> bool:
+    """On a hot standby a read-only statement fails with these only when replay conflicts with it."""
+    import psycopg
+
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    return isinstance(cause, psycopg.Error) and cause.sqlstate in _RECOVERY_CONFLICT_SQLSTATES
 
 
 def _replica_usable() -> bool:
