@@ -128,6 +128,30 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
 )
+# Connection pooling (docs/operations-database.md): psycopg's pool inside each process, off by default. A pool
+# replaces persistent connections (Django refuses both), so CONN_MAX_AGE is 0 with it.
+if env_bool("DATABASE_POOL", False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": env_number("DATABASE_POOL_MIN_SIZE", "1", int),
+        "max_size": env_number("DATABASE_POOL_MAX_SIZE", "4", int),
+        # Seconds a request waits for a free connection before failing (an outage 503, like a refused connect).
+        "timeout": env_number("DATABASE_POOL_TIMEOUT", "10", float),
+    }
+# Behind PgBouncer in transaction mode: no server-side prepared statements (they live on one server connection).
+if env_bool("DATABASE_PGBOUNCER", False):
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = None
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A streaming replica for reporting reads (reporting/db.py decides per read; the ORM stays on the primary).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(os.environ["DATABASE_REPLICA_URL"], conn_max_age=60)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    # A replica that does not answer quickly is skipped (reads go to the primary), so its wait is short.
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env_number(
+        "DATABASE_REPLICA_CONNECT_TIMEOUT", "2", int
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["reporting.db.PrimaryRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate-limit buckets may use it): Redis when REDIS_URL is set, else the database. ---
@@ -268,6 +292,9 @@ REPORTING = {
     "OUTAGE_RETRY_AFTER_SECONDS": env_number("REPORTING_OUTAGE_RETRY_AFTER_SECONDS", "5", int),
     # Seconds to wait for Redis (connect and each command) before the request counts as an outage.
     "REDIS_TIMEOUT_SECONDS": env_number("REPORTING_REDIS_TIMEOUT_SECONDS", "2", float),
+    # Reporting reads skip a replica further behind than this, and look at its health at most this often.
+    "REPLICA_MAX_LAG_SECONDS": env_number("REPORTING_REPLICA_MAX_LAG_SECONDS", "30", float),
+    "REPLICA_CHECK_SECONDS": env_number("REPORTING_REPLICA_CHECK_SECONDS", "5", float),
 }
 
 # --- Celery (exports, periodic tasks). A broker from CELERY_BROKER_URL (Redis or RabbitMQ in production);

@@ -6,7 +6,7 @@ class ReportingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from reporting import audit, checks  # noqa: F401 - registers the deploy checks and audit signal receivers
+        from reporting import audit, checks, db  # noqa: F401 - deploy checks, audit receivers, the pools' fork hook
         from reporting.conf import validate_reporting_settings
 
         validate_reporting_settings()

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from reporting.context import Context
+from reporting.db import run_read
 from reporting.query import cursor as cursors
 from reporting.query import errors
 from reporting.query.bundle import bundle
@@ -88,10 +89,15 @@ def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
 
 
 def fetch_rows(statement: Fragment) -> list[dict[str, Any]]:
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.params)
-        names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    """Rows of a reporting statement, from the replica when one is usable (reporting.db decides)."""
+
+    def rows(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, statement.params)
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    return run_read(rows)
 
 
 def shape_rows(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,0 +1,86 @@
+"""Every statement on the reporting read path is scoped by community (docs/scale-out.md): what a Citus cluster
+distributed by ``community_id`` needs to route a report to the node holding the community instead of asking all.
+
+The statements are captured where every reporting read passes (``reporting.selectors.fetch_rows``) for every
+report's records, each of its aggregations, the aggregation bundle and each filterable field's values. Each
+reference to a table that has a ``community_id`` column (found from the models, not listed here) must be
+constrained on that column, and the context's community ids must be bound as a parameter."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.apps import apps
+
+from reporting import selectors
+from reporting.query.bundle import bundle_eligible
+from reporting.query.filters import FieldRef
+from reporting.query.request import parse_records_query
+from reporting.query.sql import Fragment
+from reporting.reports import all_reports
+
+CONTEXT = [424242]
+
+
+def _community_tables() -> set[str]:
+    return {
+        model._meta.db_table
+        for model in apps.get_models()
+        if any(field.column == "community_id" for field in model._meta.concrete_fields)
+    }
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> list[Fragment]:
+    captured: list[Fragment] = []
+
+    def capture(statement: Fragment) -> list[dict[str, Any]]:
+        captured.append(statement)
+        return []
+
+    monkeypatch.setattr(selectors, "fetch_rows", capture)
+    return captured
+
+
+def _unscoped_references(sql: str, tables: set[str]) -> list[str]:
+    problems = []
+    for table in tables:
+        for match in re.finditer(rf"\b{table}\b(?:\s+AS)?\s+(\w+)", sql, flags=re.IGNORECASE):
+            alias = match.group(1)
+            if not re.search(rf"\b{alias}\.community_id\s*(=|IN\b)", sql, flags=re.IGNORECASE):
+                problems.append(f"{table} AS {alias}")
+    return problems
+
+
+def test_the_members_table_is_recognised_as_distributed() -> None:
+    assert {"reporting_member", "reporting_memberevent"} <= _community_tables()
+
+
+def test_every_reporting_read_is_scoped_by_community(statements: list[Fragment]) -> None:
+    for report in all_reports():
+        selectors.records_page(community_ids=CONTEXT, query=parse_records_query({"report": report.name}, report))
+        for aggregation in report.aggregations:
+            body = {"report": report.name, "aggregate_by": aggregation.name}
+            selectors.records_page(community_ids=CONTEXT, query=parse_records_query(body, report))
+        bundled = [a.name for a in report.aggregations if bundle_eligible(a)]
+        if bundled:
+            selectors.aggregations_bundle(community_ids=CONTEXT, report=report, filter_node=None, names=bundled)
+        for field in report.fields:
+            if field.filterable and field.keyed is None:
+                selectors.field_values(community_ids=CONTEXT, report=report, ref=FieldRef(field, None),
+                                       filter_node=None, limit=10)  # fmt: skip
+    tables = _community_tables()
+    assert len(statements) > 20
+    for statement in statements:
+        assert _unscoped_references(statement.sql, tables) == [], statement.sql
+        assert CONTEXT in [list(p) if isinstance(p, list | tuple) else p for p in statement.params], statement.sql
+
+
+def test_the_check_finds_an_unscoped_statement() -> None:
+    tables = _community_tables()
+    assert _unscoped_references("SELECT count(*) FROM reporting_member AS m WHERE m.gender = %s", tables) == [
+        "reporting_member AS m"
+    ]
+    assert _unscoped_references("SELECT 1 FROM reporting_member AS m WHERE m.community_id = ANY(%s)", tables) == []
