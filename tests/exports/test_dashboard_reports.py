@@ -12,7 +12,7 @@ import pytest
 
 from reporting.models import Export
 from reporting.reports import REPORTS
-from tests.exports.test_dashboard import form, logged_in, make_user
+from tests.exports.test_dashboard import PASSWORD, form, logged_in, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +128,58 @@ def test_timeseries_form_errors(
     assert response.status_code == 422
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not Export.objects.exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_form_follows_the_chosen_report(live_server: Any, communities: Any, django_user_model: Any) -> None:
+    """The page's script shows a report's own aggregations, intervals and the window only where they apply."""
+    from playwright.sync_api import sync_playwright
+
+    make_user(django_user_model, "ada", {235: "admin"})
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])  # fmt: skip
+        page = browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(f"{live_server.url}/exports/")
+        page.fill("#id_username", "ada")
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/exports/")
+        window = page.locator("fieldset.export-window")
+
+        def offered(select: str) -> list[str]:
+            return page.eval_on_selector_all(f"{select} option", "options => options.filter(o => !o.hidden)"
+                                             ".map(o => o.value)")  # fmt: skip
+
+        assert window.is_hidden()
+        assert "gender_count" in offered("#id_what")
+        page.select_option("#id_report", "members_count_snapshot")
+        assert window.is_visible()
+        assert offered("#id_interval") == ["auto", "1h", "1d", "1w", "1mo"]
+        assert offered("#id_what") == ["records"]
+        page.select_option("#id_report", "member_balance")
+        assert offered("#id_interval") == ["auto", "5m", "1h", "1d", "1w", "1mo"]
+        assert "gender_count" not in offered("#id_what")
+        assert "grouping_type" not in offered("#id_filter_field")
+        page.select_option("#id_what", "gender")
+        page.select_option("#id_interval", "1w")
+        page.fill("#id_from_date", "2024-10-01")
+        page.fill("#id_to_date", "2024-11-20")
+        page.click("#start-export")
+        page.locator(".export-row").first.wait_for()
+        words = page.locator('.export-row [data-field="what"]').first.inner_text()
+        assert words == "Member balance · gender · by week, 1 Oct 2024 to 20 Nov 2024"
+        assert errors == [], errors  # (the refused form below answers 422, which Chromium logs)
+        page.select_option("#id_report", "members_count_history")
+        page.select_option("#id_interval", "1h")
+        page.fill("#id_from_date", "2024-01-01")
+        page.fill("#id_to_date", "2024-03-01")
+        page.click("#start-export")
+        assert "interval: too_many_time_points" in page.locator(".export-errors").inner_text()
+        assert page.locator("#id_report").input_value() == "members_count_history"
+        assert window.is_visible(), "a refused timeseries form keeps its window shown"
+        browser.close()
+    assert Export.objects.count() == 1
