@@ -11,7 +11,7 @@ import pytest
 
 from reporting.models import Export, MemberCountSnapshot
 from tests.exports.conftest import wait_for
-from tests.exports.helpers import expected_csv_cell, parse_csv
+from tests.exports.helpers import expected_csv_cell, parse_csv, xlsx_rows
 from tests.exports.test_content import download, finished, start
 from tests.exports.test_dashboard import form, logged_in, make_user
 from tests.exports.test_timeseries import expected_rows
@@ -60,6 +60,19 @@ def test_member_balance_export_from_the_page_matches_the_api(
     assert lines[0] == ["time_bucket", "type", "gender", "value"]
     assert lines[1:] == csv_cells(expected, 2)
     ours = [event for event in events if event["community_id"] == 235]
+    # The page's other formats of the same export: Excel CSV and XLSX (typed cells).
+    for fmt in ("csv_excel", "xlsx"):
+        response = client.post("/exports/", form(report="member_balance", what="gender", interval="1d", format=fmt,
+                                                 from_date=body["from"], to_date=body["to"]))  # fmt: skip
+        assert response.status_code == 302
+        other = wait_for(Export.objects.get(format=fmt).id)
+        assert other.status == Export.Status.SUCCEEDED, other.error
+        data = client.get(f"/exports/{other.id}/download").getvalue()
+        if fmt == "xlsx":
+            sheet = xlsx_rows(data)
+            assert [list(row) for row in sheet] == [["time_bucket", "type", "gender", "value"], *expected]
+        else:
+            assert parse_csv(data, delimiter=";", bom=True) == lines
     window = {"start": body["from"], "end": body["to"], "interval": body["interval"]}
     assert expected == expected_rows(oracle.member_balance(ours, {235: OSLO}, aggregate_by="gender", **window))
 
