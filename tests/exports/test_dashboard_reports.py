@@ -12,7 +12,7 @@ import pytest
 
 from reporting.models import Export
 from reporting.reports import REPORTS
-from tests.exports.test_dashboard import PASSWORD, form, logged_in, make_user
+from tests.exports.test_dashboard import ARTIFACTS, PASSWORD, form, logged_in, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +168,8 @@ def test_browser_form_follows_the_chosen_report(live_server: Any, communities: A
         page.select_option("#id_interval", "1w")
         page.fill("#id_from_date", "2024-10-01")
         page.fill("#id_to_date", "2024-11-20")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "exports-timeseries-form.png"), full_page=True)
         page.click("#start-export")
         page.locator(".export-row").first.wait_for()
         words = page.locator('.export-row [data-field="what"]').first.inner_text()
