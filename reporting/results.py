@@ -15,7 +15,7 @@ from reporting.exports.rows import Column, Rows
 from reporting.query import series
 from reporting.query.plan import order_by_sql
 from reporting.query.request import RECORDS_KEYS, RecordsQuery, parse_records_query
-from reporting.query.series_request import SeriesQuery, parse_series_query
+from reporting.query.series_request import SERIES_KEYS, SeriesQuery, parse_series_query
 from reporting.reports.declarations import FieldType, Report
 
 RECORDS_EXPORT_KEYS = frozenset({"report", "filter", "aggregate_by"})
@@ -23,6 +23,7 @@ RECORDS_EXPORT_KEYS = frozenset({"report", "filter", "aggregate_by"})
 
 class ResultType(Protocol):
     name: str
+    export_keys: frozenset[str]  # the body keys an export of this result type takes (besides ``format``)
 
     def parse(self, body: dict[str, Any], report: Report, *, context: Context, export: bool = False) -> Any:
         """The validated query of ``body`` (InvalidParameters with every error otherwise). ``export`` parses an
@@ -37,6 +38,7 @@ class ResultType(Protocol):
 
 class RecordsResult:
     name = "records"
+    export_keys = RECORDS_EXPORT_KEYS
 
     def parse(self, body: dict[str, Any], report: Report, *, context: Context, export: bool = False) -> RecordsQuery:
         return parse_records_query(body, report, allowed_keys=RECORDS_EXPORT_KEYS if export else RECORDS_KEYS)
@@ -58,6 +60,7 @@ class RecordsResult:
 
 class TimeseriesResult:
     name = "timeseries"
+    export_keys = SERIES_KEYS
 
     def parse(self, body: dict[str, Any], report: Report, *, context: Context, export: bool = False) -> SeriesQuery:
         query = parse_series_query(body, report, context=context)

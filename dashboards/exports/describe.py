@@ -1,4 +1,5 @@
-"""An export's filter tree in words for the Exports page, so two exports of one club tell apart at a glance.
+"""An export in words for the Exports page (its report, aggregation, a timeseries' interval and window, its filter
+tree), so two exports of one club tell apart at a glance.
 
 ``{"type": "in", "field": "age", "value": ["20-24", null]}`` reads "Age is 20-24 or (unknown)". Field and value
 labels are the dashboards' own (``FIELD_LABELS``, ``labels.display``); the stored tree is never changed.
@@ -6,8 +7,10 @@ labels are the dashboards' own (``FIELD_LABELS``, ``labels.display``); the store
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from dashboards.exports.forms import INTERVAL_LABELS, report_label
 from dashboards.labels import display
 from dashboards.overview import FIELD_LABELS
 
@@ -28,6 +31,33 @@ _NUMERIC_OPS = {
     "less_or_equal_to": "is at most",
 }
 EVERYONE = "All members"
+
+
+def export_in_words(report: str, query: dict[str, Any]) -> str:
+    """ "Member balance · gender · by day, 1 Oct 2024 to 20 Nov 2024": the report, its aggregation, and for a
+    timeseries its interval and window (read in the club's time zone, ``to`` not included)."""
+    parts = [report_label(report)]
+    if isinstance(query.get("aggregate_by"), str):
+        parts.append(query["aggregate_by"])
+    if "interval" in query or "from" in query:
+        interval = str(query.get("interval") or "auto")
+        when = "automatic interval" if interval == "auto" else f"by {INTERVAL_LABELS.get(interval, interval).lower()}"
+        parts.append(f"{when}, {_moment(query.get('from'))} to {_moment(query.get('to'))}")
+    return " · ".join(parts)
+
+
+def _moment(value: Any) -> str:
+    """A stored ``from``/``to`` (ISO text, validated when the export was created) in words."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    text = f"{moment.day} {moment:%b %Y}"
+    if moment.time() != dt.time(0) or moment.tzinfo is not None:
+        text += f" {moment:%H:%M}"
+    if moment.tzinfo is not None:
+        text += f" {moment:%z}"[:-2] + ":" + f"{moment:%z}"[-2:]
+    return text
 
 
 def field_label(name: str) -> str:

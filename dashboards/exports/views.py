@@ -1,4 +1,4 @@
-"""The admins' Exports page: start an export of a club's members or an aggregation, watch it, download it.
+"""The admins' Exports page: start an export of any report of a club (records or timeseries), watch it, download it.
 
 Admins only (role admin in the club, or superuser); marketers get 403. An admin sees the exports started from
 the dashboards for clubs they administer, and can download and cancel them. The file work happens on workers.
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dashboards.charts import number
-from dashboards.exports.describe import filter_in_words
+from dashboards.exports.describe import export_in_words, filter_in_words
 from dashboards.exports.forms import ExportForm, describe_errors
 from reporting.context import context_for
 from reporting.exports import selectors, services
@@ -27,7 +27,7 @@ from reporting.exports.requests import parse_export_request
 from reporting.models import Community, Export
 from reporting.principals import Principal, user_principal
 from reporting.query.errors import InvalidParameters
-from reporting.reports.members import MEMBERS
+from reporting.reports import all_reports
 
 PAGE_SIZE = 100
 
@@ -59,6 +59,7 @@ def _row(export: Export, club_names: dict[int, str]) -> dict[str, Any]:
     return {
         "export": export,
         "clubs": ", ".join(club_names.get(cid, str(cid)) for cid in export.community_ids),
+        "what": export_in_words(export.report, export.query or {}),
         "filter": filter_in_words((export.query or {}).get("filter")),
         "rows": rows,
         "percent": f"{progress * 100:.0f}%",
@@ -73,11 +74,12 @@ def _row(export: Export, club_names: dict[int, str]) -> dict[str, Any]:
 def exports_page(request: HttpRequest) -> HttpResponse:
     principal = _admin(request)
     clubs = _admin_clubs(principal)
-    form = ExportForm(request.POST or None, clubs=clubs)
+    reports = [report for report in all_reports() if principal.has_permit(report.permit)]
+    form = ExportForm(request.POST or None, clubs=clubs, reports=reports)
     if request.method == "POST" and form.is_valid():
         try:
             export_request = parse_export_request(
-                form.export_body(), MEMBERS, context=context_for([form.cleaned_data["club"]])
+                form.export_body(), form.chosen_report(), context=context_for([form.cleaned_data["club"]])
             )
         except InvalidParameters as error:
             for line in describe_errors(error.details):

@@ -2,6 +2,37 @@
 // status, progress bar, row count, size and buttons in place. Without JavaScript the page still works (reload).
 (function () {
   "use strict";
+  // The start form: a report's options (its aggregations, intervals and filter fields, and the interval/window
+  // controls only for a report whose result type takes them) come from data attributes the form renders from
+  // the report declarations; the server validates whatever is sent either way.
+  var reportSelect = document.getElementById("id_report");
+  function chosen() { return reportSelect.options[reportSelect.selectedIndex]; }
+  function words(element, name) { return (element.getAttribute(name) || "").split(" "); }
+  function limit(select, allowed) {
+    if (!select) { return; }
+    Array.prototype.forEach.call(select.options, function (option) {
+      option.hidden = !allowed(option);
+      option.disabled = option.hidden;
+    });
+    if (select.selectedOptions[0] && select.selectedOptions[0].hidden) { select.value = select.options[0].value; }
+  }
+  function showReport() {
+    var option = chosen(), name = option.value;
+    var intervals = words(option, "data-intervals");
+    limit(document.getElementById("id_what"), function (o) { return words(o, "data-reports").indexOf(name) >= 0; });
+    limit(document.getElementById("id_filter_field"), function (o) {
+      return !o.value || words(o, "data-reports").indexOf(name) >= 0;
+    });
+    limit(document.getElementById("id_interval"), function (o) { return intervals.indexOf(o.value) >= 0; });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-needs-key]"), function (element) {
+      element.hidden = words(option, "data-keys").indexOf(element.getAttribute("data-needs-key")) < 0;
+    });
+  }
+  if (reportSelect) {
+    reportSelect.addEventListener("change", showReport);
+    showReport();
+  }
+
   var table = document.querySelector(".export-table");
   if (!table) { return; }
   var statusUrl = table.getAttribute("data-status-url");

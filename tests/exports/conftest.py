@@ -9,8 +9,10 @@ the suite sees the project's own settings. Tests that hand work to a worker comm
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -25,8 +27,9 @@ from django.conf import settings
 from django.test import override_settings
 
 from config.celery import app as celery_app
-from reporting.models import Export
+from reporting.models import Export, MemberEvent
 from tests.conftest import subprocess_database_url
+from tests.timeseries import oracle
 
 REPO = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).parent / "celery")
@@ -221,3 +224,25 @@ def wait_for(
 @pytest.fixture(autouse=True)
 def _export_setup(settings: Any, broker: Broker, exports_dir: Path) -> None:
     """Every export test: the private broker and the private storage folder."""
+
+
+@pytest.fixture
+def events(communities: Any) -> list[dict[str, Any]]:
+    """Joins (and some leaves) of 599 members around the autumn DST change in clubs 235 and 236, as the oracle reads
+    them; shared by the timeseries export tests."""
+    rng = random.Random(21)
+    center = dt.datetime(2024, 10, 27, 1, tzinfo=dt.UTC)
+    rows = []
+    for member in range(1, 600):
+        at = center + dt.timedelta(days=40) * (2 * rng.random() - 1)
+        attributes = {
+            "community_id": rng.choice([235, 236]),
+            "optin_platform": rng.choice(["ios", "android", "other"]),
+            "gender": rng.choice([None, "woman", "=1+1"]),
+            "consents": {"email_marketing": rng.random() < 0.5},
+        }
+        rows.append(MemberEvent(member_id=member, type="in", occurred_at=at, **attributes))
+        if rng.random() < 0.3:
+            rows.append(MemberEvent(member_id=member, type="out", occurred_at=at + dt.timedelta(days=3), **attributes))
+    MemberEvent.objects.bulk_create(rows)
+    return oracle.read_events([235, 236])

@@ -5,12 +5,10 @@ oracle of tests/timeseries (not against the query API)."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 from typing import Any
 
 import pytest
 
-from reporting.models import MemberEvent
 from tests.exports.helpers import expected_csv_cell, parse_csv, xlsx_rows
 from tests.exports.test_content import download, finished, start
 from tests.timeseries import oracle
@@ -23,26 +21,6 @@ OSLO = {235: "Europe/Oslo", 236: "Europe/Oslo"}
 @pytest.fixture(autouse=True)
 def _generous_rate_limit(settings: Any) -> None:
     settings.REPORTING = {**settings.REPORTING, "RATE_LIMIT_CAPACITY": 1_000_000}
-
-
-@pytest.fixture
-def events(communities: Any) -> list[dict[str, Any]]:
-    rng = random.Random(21)
-    center = dt.datetime(2024, 10, 27, 1, tzinfo=UTC)
-    rows = []
-    for member in range(1, 600):
-        at = center + dt.timedelta(days=40) * (2 * rng.random() - 1)
-        attributes = {
-            "community_id": rng.choice([235, 236]),
-            "optin_platform": rng.choice(["ios", "android", "other"]),
-            "gender": rng.choice([None, "woman", "=1+1"]),
-            "consents": {"email_marketing": rng.random() < 0.5},
-        }
-        rows.append(MemberEvent(member_id=member, type="in", occurred_at=at, **attributes))
-        if rng.random() < 0.3:
-            rows.append(MemberEvent(member_id=member, type="out", occurred_at=at + dt.timedelta(days=3), **attributes))
-    MemberEvent.objects.bulk_create(rows)
-    return oracle.read_events([235, 236])
 
 
 def expected_rows(envelope: dict[str, Any]) -> list[list[Any]]:
