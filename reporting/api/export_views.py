@@ -50,6 +50,11 @@ _EXPORT_OBJECT = {
         "expires_at": {"type": "string", "format": "date-time", "nullable": True},
         "download_url": {"type": "string", "nullable": True},
         "error": {"type": "string", "nullable": True},
+        "waiting_for_worker": {
+            "type": "boolean",
+            "description": "Pending and not picked up by any worker for EXPORTS_WAITING_NOTICE_SECONDS",
+        },
+        "notice": {"type": "string", "nullable": True, "description": "Why the export is not progressing"},
     },
 }
 _ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
