@@ -10,8 +10,9 @@ import os
 from typing import Any
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, worker_init
 
+import reporting.beat  # one beat at a time: the scheduler lock (docs/operations.md)
 import reporting.observability.requestid  # noqa: F401 - connects the signals that carry the request id into tasks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -31,3 +32,12 @@ def _json_logging(loglevel: Any = None, **kwargs: Any) -> None:
     logging.config.dictConfig(settings.LOGGING)
     if loglevel:
         logging.getLogger().setLevel(loglevel)
+
+
+@worker_init.connect
+def _serve_metrics(**kwargs: Any) -> None:
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if port:
+        from reporting.observability.metrics import serve_worker_metrics
+
+        serve_worker_metrics(int(port))

@@ -131,3 +131,32 @@ def exposition() -> tuple[bytes, str]:
     at_scrape = CollectorRegistry()
     at_scrape.register(BacklogCollector())
     return generate_latest(counted) + generate_latest(at_scrape), CONTENT_TYPE_LATEST
+
+
+def serve_worker_metrics(port: int) -> None:
+    """A Celery worker's own /metrics (exports' durations and rows) on ``port``, for every pool process.
+
+    Needs PROMETHEUS_MULTIPROC_DIR (an empty folder per worker host) so the pool processes' samples add up.
+    """
+    from prometheus_client import start_http_server
+
+    registry: CollectorRegistry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)
+    registry_with_backlog = CollectorRegistry()
+    registry_with_backlog.register(_Both(registry))
+    start_http_server(port, addr=os.environ.get("CELERY_METRICS_ADDR", "0.0.0.0"), registry=registry_with_backlog)  # noqa: S104 - scraped from other hosts
+
+
+class _Both(Collector):
+    def __init__(self, counted: CollectorRegistry):
+        self.counted = counted
+        self.backlog = BacklogCollector()
+
+    def collect(self) -> Iterator[Any]:
+        yield from self.counted.collect()
+        yield from self.backlog.collect()
+
+    def describe(self) -> list[Any]:
+        return []

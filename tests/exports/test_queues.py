@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,10 +13,12 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
 
 from reporting.models import CommunityAccess, Export
 from tests.exports.conftest import Worker, wait_for
 from tests.exports.helpers import member_rows
+from tests.servers import free_port
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 EXPORT = "/v1/reporting/query/export"
@@ -55,10 +58,11 @@ def run_lines(worker: Worker, export_id: str, *, timeout: float = 30) -> list[di
 
 
 def test_plain_worker_consumes_the_exports_queue_and_logs_the_request_id(
-    spawn: Callable[..., Worker], api: Any, insert_members: Any
+    spawn: Callable[..., Worker], api: Any, insert_members: Any, tmp_path: Any
 ) -> None:
     insert_members(member_rows(120, seed=5, community_ids=(235, 236)))
-    worker = spawn(queues=None)
+    metrics_port = free_port()
+    worker = spawn(queues=None, CELERY_METRICS_PORT=str(metrics_port), PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     assert worker.process is not None
     assert "-Q" not in list(worker.process.args)  # type: ignore[arg-type]
     request_id = f"ops-test-{uuid.uuid4().hex[:12]}"
@@ -81,6 +85,16 @@ def test_plain_worker_consumes_the_exports_queue_and_logs_the_request_id(
     task_lines = [line for line in log_lines(worker) if body["id"] in line["message"]]
     assert task_lines
     assert {line["request_id"] for line in task_lines} == {request_id}
+
+    # The worker's own /metrics (its pool process wrote the samples): one csv export, its rows, its duration.
+    with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10) as response:
+        families = {family.name: family for family in text_string_to_metric_families(response.read().decode())}
+    rows = [s for s in families["clubinsight_export_rows"].samples if s.name.endswith("_total")]
+    assert [(s.labels, s.value) for s in rows] == [({"format": "csv"}, float(expected))]
+    durations = {s.name: s.value for s in families["clubinsight_export_duration_seconds"].samples
+                 if s.labels.get("outcome") == "succeeded" and "le" not in s.labels}  # fmt: skip
+    assert durations["clubinsight_export_duration_seconds_count"] == 1
+    assert durations["clubinsight_export_duration_seconds_sum"] > 0
 
 
 def test_a_client_request_id_that_could_forge_log_lines_is_replaced(api: Any) -> None:

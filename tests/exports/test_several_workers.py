@@ -17,7 +17,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ BURST = 6
 MEMBERS = 300
 
 
-def _private_redis() -> Iterator[tuple[str, dict[str, str]]]:
+def _private_redis() -> Generator[tuple[str, dict[str, str]], None, None]:
     root = Path(tempfile.mkdtemp(prefix="clubinsight-burst-redis-"))
     redis = PrivateRedis(root)
     try:
@@ -57,7 +57,7 @@ def _rabbitmqctl(*args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def _private_vhost() -> Iterator[tuple[str, dict[str, str]]]:
+def _private_vhost() -> Generator[tuple[str, dict[str, str]], None, None]:
     vhost = f"clubinsight-test-{uuid.uuid4().hex[:10]}"
     _rabbitmqctl("add_vhost", vhost)
     try:
