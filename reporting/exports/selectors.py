@@ -111,7 +111,8 @@ def iso(value: dt.datetime | None) -> str | None:
 
 
 def export_object(export: Export, *, download_url: Callable[[Export], str]) -> dict[str, Any]:
-    """The export object of reporting-api.md §8 (plus kind, aggregate_by, community_ids and size_bytes)."""
+    """The export object of reporting-api.md §8 (plus kind, aggregate_by, community_ids, size_bytes, and
+    waiting_for_worker/notice when no worker has picked it up)."""
     return {
         "id": str(export.id),
         "status": export.status,
