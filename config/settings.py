@@ -10,6 +10,7 @@ from typing import Any
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 from whitenoise.compress import Compressor
 
 from config import email
@@ -82,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz and /metrics answer before host checks and redirects; request id and latency.
+    "reporting.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "reporting.api.middleware.BodySizeLimitMiddleware",
@@ -325,7 +328,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-# Exports are long and late-acknowledged: one message at a time per process, on their own queue.
+# Every queue the product uses is declared, so a plain `celery -A config worker` consumes them all and `-Q` only
+# narrows (docs/operations.md). Exports are long and late-acknowledged: one message at a time per process, on their
+# own queue so a deployment can give them their own workers.
+CELERY_TASK_QUEUES = (
+    Queue("celery", Exchange("celery"), routing_key="celery"),
+    Queue("exports", Exchange("exports"), routing_key="exports"),
+)
 CELERY_TASK_ROUTES = {"reporting.exports.run": {"queue": "exports"}}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # beat cannot create the folder itself (only the embedded PostgreSQL made it, so with DATABASE_URL beat died)
@@ -382,6 +391,8 @@ EXPORTS = {
     "PROGRESS_EVERY_SECONDS": float(os.environ.get("EXPORTS_PROGRESS_EVERY_SECONDS", "0.5")),
     "STALL_SECONDS": float(os.environ.get("EXPORTS_STALL_SECONDS", "60")),
     "PENDING_REQUEUE_SECONDS": float(os.environ.get("EXPORTS_PENDING_REQUEUE_SECONDS", "600")),
+    # A pending export no worker has picked up after this long says so (page and API `notice`).
+    "WAITING_NOTICE_SECONDS": env_number("EXPORTS_WAITING_NOTICE_SECONDS", "120", float),
     "MAX_ATTEMPTS": int(os.environ.get("EXPORTS_MAX_ATTEMPTS", "5")),
     "XLSX_SHEET_MAX_ROWS": int(os.environ.get("EXPORTS_XLSX_SHEET_MAX_ROWS", "1048576")),
     # Test-only throttle (seconds per row) so a test can kill a worker in the middle; 0 in every real setup.
@@ -404,9 +415,15 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>` when this is set (docs/operations.md).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+
+# One JSON object per line, with the request id (web and Celery workers alike; config/celery.py uses this too).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "reporting.observability.requestid.RequestIdFilter"}},
+    "formatters": {"json": {"()": "reporting.observability.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -66,6 +66,7 @@ def _row(export: Export, club_names: dict[int, str]) -> dict[str, Any]:
         "progress": progress,
         "downloadable": selectors.export_is_downloadable(export),
         "expired": export.status == Export.Status.SUCCEEDED and not selectors.export_is_downloadable(export),
+        "notice": selectors.export_notice(export),
     }
 
 
@@ -118,6 +119,7 @@ def exports_status(request: HttpRequest) -> JsonResponse:
                     "size_bytes": export.file_size if selectors.export_is_downloadable(export) else None,
                     "downloadable": selectors.export_is_downloadable(export),
                     "error": export.error or None,
+                    "notice": selectors.export_notice(export),
                 }
                 for export in exports
             ]

@@ -9,6 +9,7 @@ from reporting.api import schema
 from reporting.api.base import ReportingView
 from reporting.conf import reporting_setting
 from reporting.ingestion.service import ingest_members
+from reporting.observability.metrics import record_ingestion
 from reporting.query import errors
 from reporting.query.errors import ErrorTree
 from reporting.query.request import reject_unknown_keys, require_object
@@ -42,6 +43,7 @@ class IngestMembersView(ReportingView):
         principal = self.principal(request)
         allowed = None if principal.all_communities else principal.community_ids
         result = ingest_members(members, allowed_community_ids=allowed)
+        record_ingestion(lines=len(members), rejected=len(result.rejected))
         return Response(
             {
                 "created": result.created,

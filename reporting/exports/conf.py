@@ -13,6 +13,7 @@ DEFAULTS: dict[str, Any] = {
     "PROGRESS_EVERY_SECONDS": 0.5,
     "STALL_SECONDS": 60.0,
     "PENDING_REQUEUE_SECONDS": 600.0,
+    "WAITING_NOTICE_SECONDS": 120.0,
     "MAX_ATTEMPTS": 5,
     # Excel's sheet limit (rows including the header); past it an export continues on a new sheet.
     "XLSX_SHEET_MAX_ROWS": 1_048_576,

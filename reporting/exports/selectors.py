@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from reporting.exports import storage
+from reporting.exports.conf import exports_setting
 from reporting.models import Export
 from reporting.principals import Principal
 
@@ -110,7 +111,8 @@ def iso(value: dt.datetime | None) -> str | None:
 
 
 def export_object(export: Export, *, download_url: Callable[[Export], str]) -> dict[str, Any]:
-    """The export object of reporting-api.md §8 (plus kind, aggregate_by, community_ids and size_bytes)."""
+    """The export object of reporting-api.md §8 (plus kind, aggregate_by, community_ids, size_bytes, and
+    waiting_for_worker/notice when no worker has picked it up)."""
     return {
         "id": str(export.id),
         "status": export.status,
@@ -129,7 +131,28 @@ def export_object(export: Export, *, download_url: Callable[[Export], str]) -> d
         "expires_at": iso(export.expires_at),
         "download_url": download_url(export) if export_is_downloadable(export) else None,
         "error": export.error or None,
+        "waiting_for_worker": export_waiting_for_worker(export),
+        "notice": export_notice(export),
     }
+
+
+def export_waiting_for_worker(export: Export, *, now: dt.datetime | None = None) -> bool:
+    """Pending and never started for longer than WAITING_NOTICE_SECONDS: no worker consumes the exports queue."""
+    if export.status != Export.Status.PENDING or export.started_at is not None:
+        return False
+    waited = ((now or timezone.now()) - export.created_at).total_seconds()
+    return waited >= float(exports_setting("WAITING_NOTICE_SECONDS"))
+
+
+def export_notice(export: Export, *, now: dt.datetime | None = None) -> str | None:
+    if not export_waiting_for_worker(export, now=now):
+        return None
+    seconds = int(float(exports_setting("WAITING_NOTICE_SECONDS")))
+    waited = f"{seconds // 60} minutes" if seconds >= 120 else f"{seconds} seconds"
+    return (
+        f"No worker has picked this export up in over {waited}: "
+        "check that a Celery worker is running (celery -A config worker) and consuming the exports queue."
+    )
 
 
 def download_filename(export: Export) -> str:

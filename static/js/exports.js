@@ -62,6 +62,7 @@
     status.textContent = shown;
     status.className = "export-status status-" + shown;
     field(row, "error").textContent = state.error || "";
+    field(row, "notice").textContent = state.notice || "";
     var bar = field(row, "progress");
     bar.value = state.progress;
     bar.textContent = percent(state.progress);

@@ -115,8 +115,18 @@ def database_url() -> str:
 class Worker:
     """`celery -A config worker -Q exports,celery` as a subprocess in its own process group."""
 
-    def __init__(self, *, broker: Broker, exports_dir: Path, log_dir: Path, env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        broker: Broker,
+        exports_dir: Path,
+        log_dir: Path,
+        env: dict[str, str] | None = None,
+        queues: str | None = "exports,celery",
+    ):
+        """``queues`` None starts a plain `celery -A config worker`, which must consume every declared queue."""
         self.broker = broker
+        self.queues = queues
         self.exports_dir = exports_dir
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.extra_env = env or {}
@@ -136,7 +146,8 @@ class Worker:
 
     def start(self, *, timeout: float = 90) -> Worker:
         name = f"test-{uuid.uuid4().hex[:8]}@%h"
-        command = [CELERY, "-A", "config", "worker", "-Q", "exports,celery", "--pool=prefork", "--concurrency=1",
+        narrowed = ["-Q", self.queues] if self.queues is not None else []
+        command = [CELERY, "-A", "config", "worker", *narrowed, "--pool=prefork", "--concurrency=1",
                    "--loglevel=INFO", "-n", name, "--without-mingle", "--without-gossip"]  # fmt: skip
         self.log = self.log_path.open("ab")
         self.process = subprocess.Popen(
@@ -187,8 +198,8 @@ def worker_factory(
     started: list[Worker] = []
     log_dir = tmp_path_factory.mktemp("worker-logs")
 
-    def start(**env: str) -> Worker:
-        worker = Worker(broker=broker, exports_dir=exports_dir, log_dir=log_dir, env=env)
+    def start(queues: str | None = "exports,celery", **env: str) -> Worker:
+        worker = Worker(broker=broker, exports_dir=exports_dir, log_dir=log_dir, env=env, queues=queues)
         started.append(worker)
         return worker.start()
 

@@ -21,6 +21,7 @@ TENANTS = "/v1/reporting/tenants/query/export"
 OBJECT_KEYS = {
     "id", "status", "kind", "report", "aggregate_by", "format", "community_ids", "rows_total", "rows_done",
     "progress", "size_bytes", "created_at", "started_at", "finished_at", "expires_at", "download_url", "error",
+    "waiting_for_worker", "notice",
 }  # fmt: skip
 
 

@@ -173,7 +173,7 @@ def test_status_cancel_and_delete(communities: Any, django_user_model: Any) -> N
     export = Export.objects.get()
     (state,) = client.get("/exports/status").json()["exports"]
     assert state == {"id": str(export.id), "status": "pending", "progress": 0.0, "rows_done": 0, "rows_total": None,
-                     "size_bytes": None, "downloadable": False, "error": None}  # fmt: skip
+                     "size_bytes": None, "downloadable": False, "error": None, "notice": None}  # fmt: skip
     download = client.get(f"/exports/{export.id}/download")
     assert (download.status_code, download["Retry-After"]) == (409, "5")
     assert client.post(f"/exports/{export.id}/delete").status_code == 302

@@ -294,6 +294,11 @@ def export_components(enums: Enums) -> dict[str, Schema]:
                 "expires_at": nullable(TIMESTAMP_OUT),
                 "download_url": nullable({"type": "string", "format": "uri"}),
                 "error": nullable({"type": "string"}),
+                "waiting_for_worker": {
+                    "type": "boolean",
+                    "description": "Pending and not picked up by any worker for EXPORTS_WAITING_NOTICE_SECONDS",
+                },
+                "notice": nullable({"type": "string", "description": "Why the export is not progressing"}),
             },
             description="An export (reporting-api.md §8); download_url is set once it succeeded",
         ),
