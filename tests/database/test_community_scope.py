@@ -41,6 +41,9 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[Fragment]:
         return []
 
     monkeypatch.setattr(selectors, "fetch_rows", capture)
+    # A source's freshness step (members_grouped_count takes a missing snapshot) writes before the read; it is
+    # scoped by the same ids, and is not a read this test captures.
+    monkeypatch.setattr(selectors, "prepare_source", lambda **_: None)
     return captured
 
 
@@ -58,8 +61,10 @@ def test_the_members_table_is_recognised_as_distributed() -> None:
     assert {"reporting_member", "reporting_memberevent"} <= _community_tables()
 
 
-def test_every_reporting_read_is_scoped_by_community(statements: list[Fragment]) -> None:
-    for report in all_reports():
+def test_every_records_read_is_scoped_by_community(statements: list[Fragment]) -> None:
+    # Records reports; the timeseries statements are built by reporting/query/series.py from the same
+    # plan.scoped_rows and are checked by tests/timeseries (a club outside the context never counts).
+    for report in [r for r in all_reports() if r.result_type == "records"]:
         selectors.records_page(community_ids=CONTEXT, query=parse_records_query({"report": report.name}, report))
         for aggregation in report.aggregations:
             body = {"report": report.name, "aggregate_by": aggregation.name}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from tests.faults.processes import PrivatePostgres, PrivateRedis
 from tests.servers import ROOT, WebServer
@@ -93,6 +94,8 @@ def _stack(root: Path) -> Iterator[Stack]:
             "DATABASE_URL": postgres.url(DATABASE),
             "REDIS_URL": redis.url,
             "VAR_DIR": str(root / "var"),
+            # The pages need collected static files: the ones this test session collected (tests/conftest.py).
+            "DJANGO_STATIC_ROOT": str(settings.STATIC_ROOT),
             # The suite measures outages, not the rate limit: buckets far larger than the load.
             "REPORTING_RATE_LIMIT_CAPACITY": "1000000",
             "REPORTING_RATE_LIMIT_REFILL_PER_SECOND": "100000",
