@@ -240,10 +240,11 @@ def _percentile(values: list[float], share: float) -> float:
 
 @contextmanager
 def _modes(root: Path) -> Iterator[list[tuple[str, dict[str, str]]]]:
+    # DJANGO_DEBUG unset is debug off with this process's own secret key, so the session made here is valid in
+    # the workers (DJANGO_DEBUG=0 would declare production, which refuses the development key).
     base = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_DEBUG"},
         "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "0",
         "REPORTING_RATE_LIMIT_CAPACITY": "1000000000",
         "REPORTING_RATE_LIMIT_REFILL_PER_SECOND": "1000000",
     }

@@ -90,7 +90,9 @@ def _free_port() -> int:
 
 
 def _start_server(port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DJANGO_DEBUG": "false", "PYTHONUNBUFFERED": "1"}
+    # DJANGO_DEBUG unset is debug off with this process's own secret key, so the session made here is valid
+    # there (DJANGO_DEBUG=0 would declare production, which refuses the development key).
+    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_DEBUG"}, "PYTHONUNBUFFERED": "1"}
     root = Path(settings.BASE_DIR)
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
