@@ -22,6 +22,7 @@ from reporting.query.request import (
 from reporting.query.series_request import parse_bound, window_condition, with_defaults
 from reporting.query.values import ValueIssue
 from reporting.reports import all_reports
+from reporting.rollups import source_header, sources_recorded
 
 FIELD_METADATA_KEYS = frozenset({"report", "field", "filter", "limit"})
 
@@ -31,7 +32,10 @@ class QueryView(ReportingView):
     def post(self, request: Request) -> Response:
         context, body, report = self.report_request(request, permits.QUERY)
         self.charge(request, context, query_cost(report, body.get("filter")))
-        return Response(selectors.query_envelope(context=context, body=body))
+        with sources_recorded() as sources:
+            envelope = selectors.query_envelope(context=context, body=body)
+        # Which tables answered (the base table or a rollup), for debugging; never part of the body.
+        return Response(envelope, headers={"x-reporting-source": source_header(sources)})
 
 
 class MetadataView(ReportingView):
