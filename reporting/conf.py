@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_TIMEOUT_SECONDS": 2.0,
     "REPLICA_MAX_LAG_SECONDS": 30.0,
     "REPLICA_CHECK_SECONDS": 5.0,
+    # Answer member aggregations from a covering rollup (False: always the member table; tests and bench).
+    "ROLLUPS": True,
 }
 
 # Settings that must be positive whole numbers / positive finite numbers. A refill rate of 0 would make every

@@ -20,7 +20,17 @@ from reporting.query.filters import FieldRef, Node, allowed_ops
 from reporting.query.plan import Plan, aggregation_plan, output_sql, records_plan, scoped_rows
 from reporting.query.request import RecordsQuery, lookup_report, require_object
 from reporting.query.sql import TRUE, Fragment, all_of
-from reporting.reports.declarations import FieldType, Report
+from reporting.reports.declarations import Aggregation, FieldType, Report
+from reporting.rollups import BASE, record_source
+from reporting.rollups.members import MemberRollup
+from reporting.rollups.members_choice import (
+    ROLLUP_COUNT,
+    choose_for_aggregation,
+    covering_rollup,
+    filter_reads,
+    note_source,
+    rollup_source,
+)
 
 
 def query_envelope(*, context: Context, body: dict[str, Any]) -> dict[str, Any]:
@@ -50,10 +60,10 @@ class Page:
 def query_plan(*, community_ids: Sequence[int], query: RecordsQuery) -> Plan:
     """The SQL plan of a records query in a context (exports stream ``plan.everything()``)."""
     prepare_source(report=query.report, community_ids=community_ids)
-    condition = compile_filter(query.filter)
     if query.aggregation is not None:
-        return aggregation_plan(query.report, query.aggregation, community_ids, condition)
-    return records_plan(query.report, community_ids, condition)
+        return aggregation_plan(query.report, query.aggregation, community_ids, query.filter)
+    record_source(BASE)
+    return records_plan(query.report, community_ids, compile_filter(query.filter))
 
 
 def prepare_source(*, report: Report, community_ids: Sequence[int]) -> None:
@@ -201,9 +211,21 @@ def field_values(
         values = Fragment(f" CROSS JOIN LATERAL jsonb_object_keys({expr}) AS v(value)")
     else:
         values = Fragment(f" CROSS JOIN LATERAL (SELECT {output_sql(expr, ref.field.type)}) AS v(value)")
+    # A window (timeseries reports) is a condition on a column no member rollup keeps.
+    reads = filter_reads(filter_node) if window is None and ref.field.reads else None
+    rollup = covering_rollup(report, None if reads is None else reads | set(ref.field.reads))
+    note_source(rollup)
+    source = rollup_source(rollup) if rollup is not None else None
+    measure = ROLLUP_COUNT.sql if rollup is not None else "count(*)"
     statement = (
-        Fragment("SELECT v.value AS value, count(*) AS members_count FROM ")
-        + scoped_rows(report, community_ids, all_of([compile_filter(filter_node), window or TRUE]), joins=values)
+        Fragment(f"SELECT v.value AS value, {measure} AS members_count FROM ")
+        + scoped_rows(
+            report,
+            community_ids,
+            all_of([compile_filter(filter_node), window or TRUE]),
+            joins=values,
+            source_override=source,
+        )
         + Fragment(f" GROUP BY 1 ORDER BY 2 DESC, {tie_order} ASC NULLS LAST LIMIT %s", (limit,))
     )
     rows = fetch_rows(statement)
@@ -218,12 +240,35 @@ def aggregations_bundle(
     *, community_ids: Sequence[int], report: Report, filter_node: Node | None, names: Sequence[str]
 ) -> dict[str, list[dict[str, Any]]]:
     """Several aggregations' complete rows from one scan (see ``reporting.query.bundle``); for in-process readers
-    that show many distributions of the same members at once. Each list equals walking that aggregation's pages."""
-    aggregations = []
+    that show many distributions of the same members at once. Each list equals walking that aggregation's pages.
+
+    Each aggregation is answered from the rollup its records query would use; those sharing a source share one
+    statement (a dashboard: a few statements over a few thousand rollup rows instead of one member scan)."""
+    by_source: dict[str | None, list[Aggregation]] = {}
+    rollups: dict[str | None, MemberRollup | None] = {}
     for name in names:
         aggregation = report.get_aggregation(name)
         if aggregation is None:
             raise ValueError(f"{report.name} has no aggregation {name}")
-        aggregations.append(aggregation)
-    plan = bundle(report, aggregations, community_ids, compile_filter(filter_node))
-    return plan.split(fetch_rows(plan.statement))
+        rollup = choose_for_aggregation(report, aggregation, filter_node)
+        key = rollup.name if rollup is not None else None
+        rollups[key] = rollup
+        by_source.setdefault(key, []).append(aggregation)
+    condition = compile_filter(filter_node)
+    result: dict[str, list[dict[str, Any]]] = {}
+    for key, aggregations in by_source.items():
+        rollup = rollups[key]
+        note_source(rollup)
+        if rollup is None:
+            plan = bundle(report, aggregations, community_ids, condition)
+        else:
+            plan = bundle(
+                report,
+                aggregations,
+                community_ids,
+                condition,
+                source=rollup_source(rollup),
+                measure_sql=ROLLUP_COUNT.sql,
+            )
+        result.update(plan.split(fetch_rows(plan.statement)))
+    return result

@@ -15,7 +15,7 @@ from typing import Any
 
 from reporting.query.plan import scoped_rows
 from reporting.query.sql import Fragment
-from reporting.reports.declarations import COUNT, Aggregation, Report
+from reporting.reports.declarations import COUNT, Aggregation, Report, Source
 
 COMMUNITY = "community_id"
 
@@ -57,8 +57,16 @@ def _order_key(aggregation: Aggregation) -> Any:
 
 
 def bundle(
-    report: Report, aggregations: Sequence[Aggregation], community_ids: Sequence[int], condition: Fragment
+    report: Report,
+    aggregations: Sequence[Aggregation],
+    community_ids: Sequence[int],
+    condition: Fragment,
+    *,
+    source: Source | None = None,
+    measure_sql: str = COUNT.sql,
 ) -> Bundle:
+    """One statement for ``aggregations`` over the report's source, or over ``source`` (a rollup whose rows
+    are counted by ``measure_sql``)."""
     columns: dict[str, str] = {}
     for aggregation in aggregations:
         if not bundle_eligible(aggregation):
@@ -81,8 +89,8 @@ def bundle(
     selected = ", ".join([f'{grouping} AS "_set"', *(f'{columns[n]} AS "{n}"' for n in names)])
     grouping_sets = ", ".join("(" + ", ".join(columns[n] for n in members) + ")" for members in sets.values())
     statement = (
-        Fragment(f"SELECT {selected}, {COUNT.sql} AS members_count FROM ")
-        + scoped_rows(report, community_ids, condition)
+        Fragment(f"SELECT {selected}, {measure_sql} AS members_count FROM ")
+        + scoped_rows(report, community_ids, condition, source_override=source)
         + Fragment(f" GROUP BY GROUPING SETS ({grouping_sets})")
     )
     return Bundle(statement=statement, columns=tuple(names), masks=masks, aggregations=tuple(aggregations))

@@ -11,8 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reporting.query.compiler import compile_filter
+from reporting.query.filters import Node
 from reporting.query.sql import Fragment, all_of, any_of
-from reporting.reports.declarations import Aggregation, FieldType, Report
+from reporting.reports.declarations import Aggregation, FieldType, Report, Source
+from reporting.rollups.members_choice import ROLLUP_COUNT, choose_for_aggregation, note_source, rollup_source
 
 # Output timestamps as reporting-api.md §1 wants them: UTC, microseconds, "Z".
 _TIMESTAMP_OUTPUT = "to_char(({expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -89,9 +92,11 @@ class Plan:
         )
 
 
-def scope_fragments(report: Report, community_ids: Sequence[int]) -> tuple[Fragment, Fragment]:
+def scope_fragments(
+    report: Report, community_ids: Sequence[int], source: Source | None = None
+) -> tuple[Fragment, Fragment]:
     ids = list(community_ids)
-    source = report.source
+    source = source or report.source
     return (
         Fragment(source.from_sql, (ids,) * source.from_sql.count("%s")),
         Fragment(source.scope_sql, (ids,) * source.scope_sql.count("%s")),
@@ -99,12 +104,18 @@ def scope_fragments(report: Report, community_ids: Sequence[int]) -> tuple[Fragm
 
 
 def scoped_rows(
-    report: Report, community_ids: Sequence[int], condition: Fragment, *, joins: Fragment | None = None
+    report: Report,
+    community_ids: Sequence[int],
+    condition: Fragment,
+    *,
+    joins: Fragment | None = None,
+    source_override: Source | None = None,
 ) -> Fragment:
     """``<source> [joins] WHERE <context scope> AND <filter>``: the one place every planner (records, aggregations,
     bundles, field metadata, timeseries) gets its rows from, so none can forget the context. ``joins`` is constant
-    SQL from a declaration (an aggregation's lateral unnest), its values parameters."""
-    source, scope = scope_fragments(report, community_ids)
+    SQL from a declaration (an aggregation's lateral unnest), its values parameters. ``source_override`` is a
+    rollup with the report's column names (reporting.rollups), read in place of the report's source."""
+    source, scope = scope_fragments(report, community_ids, source_override)
     if joins is not None and joins.sql:
         source = source + Fragment(" ") + joins
     return source + Fragment(" WHERE ") + all_of([scope, condition])
@@ -140,15 +151,22 @@ def _record_sort_key(report: Report, name: str) -> SortKey:
 
 
 def aggregation_plan(
-    report: Report, aggregation: Aggregation, community_ids: Sequence[int], condition: Fragment
+    report: Report, aggregation: Aggregation, community_ids: Sequence[int], filter_node: Node | None
 ) -> Plan:
-    rows = scoped_rows(report, community_ids, condition, joins=Fragment(aggregation.lateral))
+    """The aggregation's rows, from the smallest rollup that keeps every column the aggregation and the filter
+    read, else from the report's source (reporting.rollups.members_choice); the choice is recorded."""
+    rollup = choose_for_aggregation(report, aggregation, filter_node)
+    note_source(rollup)
+    source = rollup_source(rollup) if rollup is not None else None
+    measure = ROLLUP_COUNT.sql if rollup is not None else aggregation.measure.sql
+    condition = compile_filter(filter_node)
+    rows = scoped_rows(report, community_ids, condition, joins=Fragment(aggregation.lateral), source_override=source)
     community = report.source.community_sql
     columns = [name for name, _ in aggregation.output_fields]
     types = [field_type for _, field_type in aggregation.output_fields]
     if aggregation.every_community:
         inner = (
-            Fragment(f"SELECT {community} AS community_id, {aggregation.measure.sql} AS members_count FROM ")
+            Fragment(f"SELECT {community} AS community_id, {measure} AS members_count FROM ")
             + rows
             + Fragment(" GROUP BY 1")
         )
@@ -161,7 +179,7 @@ def aggregation_plan(
     else:
         selected = [f"{community} AS community_id"] if aggregation.per_community else []
         selected += [f'{group.sql} AS "{group.name}"' for group in aggregation.groups]
-        selected.append(f"{aggregation.measure.sql} AS members_count")
+        selected.append(f"{measure} AS members_count")
         grouped = len(selected) - 1
         group_by = f" GROUP BY {', '.join(str(i) for i in range(1, grouped + 1))}" if grouped else ""
         body = Fragment(f"SELECT {', '.join(selected)} FROM ") + rows + Fragment(group_by)

@@ -44,6 +44,9 @@ class Field:
     values: tuple[str, ...] | None = None
     keyed: KeyedKind | None = None
     nullable: bool = True
+    # The source columns ``sql`` reads (empty: not declared). A rollup can answer a filter on this field only
+    # when it keeps every one of them.
+    reads: tuple[str, ...] = ()
 
     @property
     def comparable(self) -> bool:
@@ -58,6 +61,7 @@ class GroupKey:
     sql: str
     type: FieldType
     values: tuple[str, ...] | None = None
+    reads: tuple[str, ...] = ()  # source columns ``sql`` reads (a lateral's output reads none itself)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,12 @@ class Aggregation:
     lateral: str = ""
     every_community: bool = False
     measure: Measure = COUNT
+    lateral_reads: tuple[str, ...] = ()  # source columns ``lateral`` reads
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The source columns the aggregation reads, besides the community (which every rollup keeps)."""
+        return frozenset(self.lateral_reads).union(*(group.reads for group in self.groups))
 
     @property
     def output_fields(self) -> list[tuple[str, FieldType]]:

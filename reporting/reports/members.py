@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reporting import enums, permits
 from reporting.reports.declarations import (
     Aggregation,
@@ -159,6 +161,9 @@ MEMBER_FIELDS: tuple[Field, ...] = (
     Field("updated_at", T.TIMESTAMP, "m.updated_at", "Time of member's last update", nullable=False),
 )
 
+# Every member field is the reporting_member column of its name (``m.<name>``), and reads that column alone.
+MEMBER_FIELDS = tuple(replace(f, reads=(f.name,)) for f in MEMBER_FIELDS)
+
 _FIELDS = {f.name: f for f in MEMBER_FIELDS}
 
 
@@ -169,7 +174,7 @@ def _distribution(field_name: str, description: str, *, stem: str | None = None)
     the seed names them otherwise (``place_count`` groups by ``place_id``).
     """
     source = _FIELDS[field_name]
-    group = GroupKey(field_name, source.sql, source.type, source.values)
+    group = GroupKey(field_name, source.sql, source.type, source.values, reads=source.reads)
     name = stem or field_name
     return (
         Aggregation(f"{name}_count", f"Fetch distribution of {description}.", (group,)),
@@ -190,13 +195,14 @@ _CONSENTS_LATERAL = (
 # interest_set is properties.interests as a set of texts (a generated column), so a member listing an
 # interest twice still counts once for it.
 _INTERESTS_LATERAL = "CROSS JOIN LATERAL unnest(m.interest_set) AS interest(value)"
+_CONSENTS, _INTERESTS = ("consents",), ("interest_set",)
 _CONSENT_GROUPS = (
     GroupKey("consent_key", "consent.key", T.STRING),
     GroupKey("consent_value", "consent.value", T.BOOLEAN),
 )
 _AGE_GENDER_GROUPS = (
-    GroupKey("age", "m.age", T.ENUM, enums.AGE_BUCKETS),
-    GroupKey("gender", "m.gender", T.STRING),
+    GroupKey("age", "m.age", T.ENUM, enums.AGE_BUCKETS, reads=("age",)),
+    GroupKey("gender", "m.gender", T.STRING, reads=("gender",)),
 )
 _INTEREST_GROUPS = (GroupKey("interest", "interest.value", T.STRING),)
 
@@ -211,21 +217,35 @@ MEMBER_AGGREGATIONS: tuple[Aggregation, ...] = (
     *_distribution("marketing_via_anything", "marketing_via_anything"),
     *_distribution("place_id", "places", stem="place"),
     *_distribution("city_place_id", "cities", stem="city_place"),
-    Aggregation("consents_count", "Fetch distribution of consents.", _CONSENT_GROUPS, lateral=_CONSENTS_LATERAL),
+    Aggregation(
+        "consents_count",
+        "Fetch distribution of consents.",
+        _CONSENT_GROUPS,
+        lateral=_CONSENTS_LATERAL,
+        lateral_reads=_CONSENTS,
+    ),
     Aggregation(
         "total_consents_count",
         "Fetch distribution of consents in context of all communities.",
         _CONSENT_GROUPS,
         per_community=False,
         lateral=_CONSENTS_LATERAL,
+        lateral_reads=_CONSENTS,
     ),
-    Aggregation("interests_count", "Fetch distribution of interests.", _INTEREST_GROUPS, lateral=_INTERESTS_LATERAL),
+    Aggregation(
+        "interests_count",
+        "Fetch distribution of interests.",
+        _INTEREST_GROUPS,
+        lateral=_INTERESTS_LATERAL,
+        lateral_reads=_INTERESTS,
+    ),
     Aggregation(
         "total_interests_count",
         "Fetch distribution of interests in context of all communities.",
         _INTEREST_GROUPS,
         per_community=False,
         lateral=_INTERESTS_LATERAL,
+        lateral_reads=_INTERESTS,
     ),
     # Ours, beyond the seed: reachability per channel (the dashboards' KPI tiles) like marketing_via_anything,
     # and the age pyramid (age x gender) in one scan instead of one query per gender.
