@@ -86,10 +86,19 @@ class FieldMetadataView(ReportingView):
             node = with_defaults(report, node, except_field=ref.field.name if ref else None)
         errors_.raise_if_any()
         assert ref is not None
-        values = selectors.field_values(
-            community_ids=context.community_ids, report=report, ref=ref, filter_node=node, limit=limit, window=window
+        with sources_recorded() as sources:
+            values = selectors.field_values(
+                community_ids=context.community_ids,
+                report=report,
+                ref=ref,
+                filter_node=node,
+                limit=limit,
+                window=window,
+            )
+        return Response(
+            {"report": report.name, "field": ref.name, "type": value_type(ref), "values": values},
+            headers={"x-reporting-source": source_header(sources)},
         )
-        return Response({"report": report.name, "field": ref.name, "type": value_type(ref), "values": values})
 
 
 def value_type(ref: FieldRef) -> str:

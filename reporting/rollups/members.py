@@ -179,6 +179,7 @@ def rebuild(rollup: MemberRollup, community_ids: Sequence[int] | None) -> Drift:
     with transaction.atomic(), connection.cursor() as cursor:
         # Writers wait for the rebuild (readers do not): no delta can slip between the count and the swap.
         cursor.execute(f"LOCK TABLE {MEMBER_TABLE} IN SHARE MODE")
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.rollup_fresh")  # an enclosing transaction's earlier rebuild
         cursor.execute(f"CREATE TEMP TABLE rollup_fresh ON COMMIT DROP AS {fresh}", params)
         current = f"SELECT {key}, members_count FROM {rollup.table} WHERE {scope}"
         cursor.execute(

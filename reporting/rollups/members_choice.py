@@ -16,8 +16,8 @@ from reporting.reports.members import MEMBERS
 from reporting.rollups import BASE, record_source
 from reporting.rollups.members import MEMBER_ROLLUPS, MemberRollup
 
-# count(*) over members is the sum of the rollup rows' counts (bigint, as count(*) is).
-ROLLUP_COUNT = Measure("count", "sum(m.members_count)::bigint")
+# count(*) over members is the sum of the rollup rows' counts (bigint, as count(*) is; 0 over no rows).
+ROLLUP_COUNT = Measure("count", "COALESCE(sum(m.members_count), 0)::bigint")
 
 
 def filter_reads(node: Node | None) -> frozenset[str] | None:
