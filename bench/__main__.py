@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-SECTIONS = ("ingest", "api", "history", "exports", "dashboards", "snapshots", "pages", "load")
+SECTIONS = ("ingest", "api", "rollups", "history", "exports", "dashboards", "snapshots", "pages", "load")
 
 
 def _bench_database_url() -> str:

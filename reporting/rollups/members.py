@@ -55,8 +55,8 @@ _REACH = ("marketing_via_sms", "marketing_via_email", "marketing_via_push", "mar
 # Smallest first (rows on the 1M bench data in parentheses): the planner answers from the first that covers a
 # query. consents and interest_set are dimensions of their own: each member's set is one value, unnested at read.
 MEMBER_ROLLUPS: tuple[MemberRollup, ...] = (
+    MemberRollup("channels", ("optin_channel", "optin_subchannel", "optin_platform"), (_T, _T, _T)),  # (184)
     MemberRollup("consents", ("consents",), ("jsonb",)),  # (486)
-    MemberRollup("channels", ("optin_channel", "optin_subchannel", "optin_platform"), (_T, _T, _T)),  # (~100)
     MemberRollup("places", ("location_country", "city_place_id", "place_id"), ("varchar(2)", _T, _T)),  # (1,154)
     MemberRollup(
         "audience",

@@ -115,7 +115,7 @@ def test_rebuild_reports_drift_and_fixes_it(insert_members: Callable[..., Any]) 
 
 FILTERED = [
     ("total_gender_count", None, "rollup:member_audience"),
-    ("count", None, "rollup:member_consents"),
+    ("count", None, "rollup:member_channels"),
     ("optin_subchannel_count", {"type": "equal", "field": "optin_platform", "value": "ios"}, "rollup:member_channels"),
     ("gender_count", {"type": "equal", "field": "optin_channel", "value": "pos"}, "rollup:member_profile"),
     ("total_interests_count", None, "rollup:member_interests"),
