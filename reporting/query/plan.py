@@ -160,7 +160,8 @@ def aggregation_plan(
     source = rollup_source(rollup) if rollup is not None else None
     measure = ROLLUP_COUNT.sql if rollup is not None else aggregation.measure.sql
     condition = compile_filter(filter_node)
-    rows = scoped_rows(report, community_ids, condition, joins=Fragment(aggregation.lateral), source_override=source)
+    lateral = rollup.lateral if rollup is not None and rollup.lateral else aggregation.lateral
+    rows = scoped_rows(report, community_ids, condition, joins=Fragment(lateral), source_override=source)
     community = report.source.community_sql
     columns = [name for name, _ in aggregation.output_fields]
     types = [field_type for _, field_type in aggregation.output_fields]

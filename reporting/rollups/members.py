@@ -30,8 +30,13 @@ LOCK_CLASS = 74_201
 @dataclass(frozen=True)
 class MemberRollup:
     name: str
-    dimensions: tuple[str, ...]  # reporting_member columns besides community_id
+    dimensions: tuple[str, ...]  # reporting_member columns besides community_id (or, unnested, the element)
     column_types: tuple[str, ...]  # their SQL types, as in reporting_member
+    # An unnested rollup keeps one row per element of this member array column (``dimensions`` is the element),
+    # counting each member once per element: it answers exactly the aggregations whose lateral unnests that
+    # column, unfiltered, with ``lateral`` (over the rollup, alias ``m``) standing in for the aggregation's own.
+    unnest: str | None = None
+    lateral: str = ""
 
     @property
     def table(self) -> str:
@@ -45,8 +50,20 @@ class MemberRollup:
     def key(self) -> tuple[str, ...]:
         return ("community_id", *self.dimensions)
 
-    def covers(self, columns: frozenset[str]) -> bool:
+    def covers(self, columns: frozenset[str], *, unnested: str | None = None) -> bool:
+        """Whether the rollup answers a query reading ``columns`` (``unnested``: the array its lateral unnests)."""
+        if self.unnest is not None:
+            return unnested == self.unnest and columns == {self.unnest}
         return columns <= set(self.key)
+
+    def rows_sql(self, table: str) -> str:
+        """The rollup key of each row of ``table`` (member rows), one per element when unnested."""
+        if self.unnest is None:
+            return f"SELECT {', '.join(self.key)} FROM {table}"
+        return (
+            f"SELECT {table}.community_id, u.value AS {self.dimensions[0]}"
+            f" FROM {table} CROSS JOIN LATERAL unnest({table}.{self.unnest}) AS u(value)"
+        )
 
 
 _T, _B = "text", "boolean"
@@ -71,7 +88,14 @@ MEMBER_ROLLUPS: tuple[MemberRollup, ...] = (
         ),
         (_T, _T, _T, _B, _B, _B, _B),
     ),  # (3,554)
-    MemberRollup("interests", ("interest_set",), ("text[]",)),  # (21,787)
+    # interest_set is already a set, so a member counts once per interest, as interests_count has it.
+    MemberRollup(
+        "interests",
+        ("interest",),
+        ("text",),
+        unnest="interest_set",
+        lateral="CROSS JOIN LATERAL (SELECT m.interest) AS interest(value)",
+    ),  # (50; 21,787 with the whole set as the key)
     MemberRollup(
         "profile",
         (
@@ -124,7 +148,10 @@ def create_sql(rollup: MemberRollup) -> list[str]:
 
 
 def drop_sql(rollup: MemberRollup) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {rollup.table}", f"DROP FUNCTION IF EXISTS {rollup.table}_apply()"]
+    triggers = [
+        f"DROP TRIGGER IF EXISTS {rollup.table}_{op} ON {MEMBER_TABLE}" for op in ("insert", "update", "delete")
+    ]
+    return [*triggers, f"DROP TABLE IF EXISTS {rollup.table}", f"DROP FUNCTION IF EXISTS {rollup.table}_apply()"]
 
 
 def _apply_sql(rollup: MemberRollup, deltas: str) -> str:
@@ -142,8 +169,8 @@ def _apply_sql(rollup: MemberRollup, deltas: str) -> str:
 
 def _function_sql(rollup: MemberRollup, function: str) -> str:
     key = ", ".join(rollup.key)
-    added = f"SELECT {key}, 1::bigint AS delta FROM new_rows"
-    removed = f"SELECT {key}, -1::bigint AS delta FROM old_rows"
+    added = f"SELECT {key}, 1::bigint AS delta FROM ({rollup.rows_sql('new_rows')}) AS n"
+    removed = f"SELECT {key}, -1::bigint AS delta FROM ({rollup.rows_sql('old_rows')}) AS o"
     # An UPDATE that leaves every dimension as it was nets to no delta (HAVING), so refresh_ages only writes
     # the rows whose age bucket really changed.
     return f"""
@@ -161,7 +188,7 @@ def fresh_counts_sql(rollup: MemberRollup, *, scoped: bool) -> str:
     """The rollup's rows computed from the member table (of the communities in ``%(ids)s`` when scoped)."""
     key = ", ".join(rollup.key)
     where = " WHERE community_id = ANY(%(ids)s)" if scoped else ""
-    return f"SELECT {key}, count(*) FROM {MEMBER_TABLE}{where} GROUP BY {key}"
+    return f"SELECT {key}, count(*) FROM ({rollup.rows_sql(MEMBER_TABLE)}) AS r{where} GROUP BY {key}"
 
 
 # ---- rebuild_rollups -----------------------------------------------------------------------------------------

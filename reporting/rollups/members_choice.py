@@ -36,17 +36,20 @@ def filter_reads(node: Node | None) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def covering_rollup(report: Report, reads: frozenset[str] | None) -> MemberRollup | None:
+def covering_rollup(
+    report: Report, reads: frozenset[str] | None, *, unnested: str | None = None
+) -> MemberRollup | None:
     if reads is None or report.source is not MEMBERS.source or not reporting_setting("ROLLUPS"):
         return None
-    return next((rollup for rollup in MEMBER_ROLLUPS if rollup.covers(reads)), None)
+    return next((rollup for rollup in MEMBER_ROLLUPS if rollup.covers(reads, unnested=unnested)), None)
 
 
 def choose_for_aggregation(report: Report, aggregation: Aggregation, node: Node | None) -> MemberRollup | None:
     if aggregation.measure is not COUNT:
         return None
     reads = filter_reads(node)
-    return covering_rollup(report, None if reads is None else reads | aggregation.reads)
+    unnested = aggregation.lateral_reads[0] if len(aggregation.lateral_reads) == 1 else None
+    return covering_rollup(report, None if reads is None else reads | aggregation.reads, unnested=unnested)
 
 
 def rollup_source(rollup: MemberRollup) -> Source:
