@@ -143,13 +143,17 @@ def create_sql(rollup: MemberRollup) -> list[str]:
                 ("DELETE", "OLD TABLE AS old_rows"),
             )
         ),
+        # TRUNCATE fires no DELETE trigger (a test database's flush truncates the member table).
+        f"CREATE TRIGGER {rollup.table}_truncate AFTER TRUNCATE ON {MEMBER_TABLE}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
         f"INSERT INTO {rollup.table} ({key}, members_count) {fresh_counts_sql(rollup, scoped=False)}",
     ]
 
 
 def drop_sql(rollup: MemberRollup) -> list[str]:
     triggers = [
-        f"DROP TRIGGER IF EXISTS {rollup.table}_{op} ON {MEMBER_TABLE}" for op in ("insert", "update", "delete")
+        f"DROP TRIGGER IF EXISTS {rollup.table}_{op} ON {MEMBER_TABLE}"
+        for op in ("insert", "update", "delete", "truncate")
     ]
     return [*triggers, f"DROP TABLE IF EXISTS {rollup.table}", f"DROP FUNCTION IF EXISTS {rollup.table}_apply()"]
 
@@ -178,6 +182,8 @@ CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN{_apply_sql(rollup, added)}
   ELSIF TG_OP = 'DELETE' THEN{_apply_sql(rollup, removed)}
+  ELSIF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM {rollup.table};
   ELSE{_apply_sql(rollup, f"{added} UNION ALL {removed}")}
   END IF;
   RETURN NULL;

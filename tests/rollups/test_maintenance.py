@@ -161,3 +161,15 @@ def test_field_metadata_reads_a_covering_rollup(insert_members: Callable[..., An
     assert status == 200, body
     assert response["x-reporting-source"] == "rollup:member_audience"
     assert body["values"] == [{"value": "man", "members_count": 2}, {"value": None, "members_count": 1}]
+
+
+def test_truncating_the_member_table_empties_the_rollups(
+    transactional_db: Any, insert_members: Callable[..., Any]
+) -> None:
+    # committed first: PostgreSQL refuses TRUNCATE with the inserts' deferred foreign-key checks pending
+    insert_members([{"id": 1, "gender": "man"}, {"id": 2, "community_id": 236}])
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE reporting_member CASCADE")
+        cursor.execute("SELECT count(*) FROM reporting_rollup_member_audience")
+        assert cursor.fetchone()[0] == 0
+    assert rollup_differences() == exact()
