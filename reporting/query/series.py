@@ -32,7 +32,10 @@ def zone_ranges(*, context: Context, query: SeriesQuery) -> list[ZoneRange]:
         raise invalid(
             ("interval",), errors.TOO_MANY_TIME_POINTS, max=MAX_TIME_POINTS, buckets=count, interval=query.interval.name
         )
-    return [ZoneRange(row["zone"], row["origin"], row["first_start"], row["last_end"]) for row in rows]
+    return [
+        ZoneRange(row["zone"], row["origin"], row["first_start"], row["last_end"], row["first_day"], row["last_day"])
+        for row in rows
+    ]
 
 
 def series_envelope(*, context: Context, query: SeriesQuery) -> dict[str, Any]:
