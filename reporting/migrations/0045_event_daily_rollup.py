@@ -91,9 +91,10 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- DELETE, not TRUNCATE: a TRUNCATE naming both tables (Django's flush) has the rollup open already.
 CREATE FUNCTION reporting_event_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    TRUNCATE reporting_eventdailyrollup;
+    DELETE FROM reporting_eventdailyrollup;
     RETURN NULL;
 END $$;
 

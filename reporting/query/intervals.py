@@ -91,7 +91,8 @@ class Bucketing:
 
     def key_of_local_date(self, date_sql: str) -> str:
         """The bucket key of a local date ``date_sql`` (a day, week or month holds whole days)."""
-        assert self.wall_clock and self.interval.calendar_unit is not None
+        assert self.wall_clock
+        assert self.interval.calendar_unit is not None
         return self._truncate_wall(f"({date_sql})::timestamp")
 
     def series(self) -> str:

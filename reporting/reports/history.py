@@ -145,8 +145,6 @@ def _grouping_fields(types: tuple[str, ...]) -> tuple[Field, ...]:
     )  # fmt: skip
 
 
-
-
 def _by_grouping(table: str, columns: str) -> str:
     return (
         "("

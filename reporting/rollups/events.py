@@ -14,6 +14,7 @@ The series planner answers ``member_balance`` and ``members_count_history`` from
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -47,7 +48,7 @@ COUNT = f"SELECT count(*) FROM {TABLE} AS r WHERE {_SCOPE.format(alias='r')}"
 def rebuild_event_rollup(community_ids: Sequence[int] | None) -> Drift:
     """Recompute the rollup rows of these clubs (every club when None) from the events, slots merged into one
     row per key; report the keys whose count differed."""
-    params = {"every": community_ids is None, "ids": list(community_ids or [])}
+    params: dict[str, Any] = {"every": community_ids is None, "ids": list(community_ids or [])}
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(LOCK)
         cursor.execute(DIFFERING, params)

@@ -94,7 +94,8 @@ def _ingest(client: ApiClient, center: dt.datetime, members: list[tuple[Any, ...
             rounds[index].append(op)
     for batch in rounds:
         status, body, _ = client.post(INGEST, {"members": batch})
-        assert status == 200 and not body["rejected"], body
+        assert status == 200, body
+        assert not body["rejected"], body
 
 
 def _fields(node: dict[str, Any] | None) -> set[str]:
