@@ -106,13 +106,20 @@ def fetch_rows_with(settings: Sequence[str], statement: Fragment) -> list[dict[s
     if not settings:
         return fetch_rows(statement)
 
-    def rows(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+    def run(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
+        with connection.cursor() as cursor:
             for setting in settings:
                 cursor.execute(setting)
             cursor.execute(statement.sql, statement.params)
             names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def rows(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
+        # Inside a transaction already, the settings end with it (no savepoint round trips); else with our own.
+        if connection.in_atomic_block:
+            return run(connection)
+        with transaction.atomic(using=connection.alias):
+            return run(connection)
 
     return run_read(rows)
 
