@@ -263,3 +263,38 @@ class RateLimitBucket(models.Model):
 
 from reporting.models_audit import *  # noqa: E402,F403 - the audit log lives in its own module
 from reporting.models_exports import *  # noqa: E402,F403 - export models live in their own module
+
+
+class EventDailyRollup(models.Model):
+    """Join/leave events counted per club, local date (in the club's time zone) and the attributes the history
+    reports group and filter by; maintained by PostgreSQL triggers on ``reporting_memberevent`` in the writing
+    transaction (``reporting/rollups/events.py``, docs/performance.md "Daily event rollups").
+
+    Column names are the event table's, so a filter compiled for the events runs on this table unchanged. ``slot``
+    spreads concurrent writers of the same day over different rows; readers sum over it. ``events`` is never 0:
+    a row whose events all went is removed.
+    """
+
+    community_id = models.BigIntegerField()
+    local_date = models.DateField()
+    type = models.TextField(choices=enums.choices(enums.EVENT_TYPES))
+    optin_channel = models.TextField(null=True)
+    optin_subchannel = models.TextField(null=True)
+    optin_platform = models.TextField()
+    gender = models.TextField(null=True)
+    slot = models.SmallIntegerField(default=0)
+    events = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of every read: community, then the local date range.
+            models.UniqueConstraint(
+                fields=[
+                    "community_id", "local_date", "type", "optin_channel", "optin_subchannel", "optin_platform",
+                    "gender", "slot",
+                ],
+                name="event_daily_unique_key",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(condition=Q(events__gt=0), name="event_daily_events_gt_0"),
+        ]  # fmt: skip

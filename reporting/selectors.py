@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from reporting.context import Context
@@ -106,6 +107,29 @@ def fetch_rows(statement: Fragment) -> list[dict[str, Any]]:
             cursor.execute(statement.sql, statement.params)
             names = [column.name for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    return run_read(rows)
+
+
+def fetch_rows_with(settings: Sequence[str], statement: Fragment) -> list[dict[str, Any]]:
+    """``fetch_rows`` after constant ``SET LOCAL`` statements, in one transaction so they end with it."""
+    if not settings:
+        return fetch_rows(statement)
+
+    def run(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
+        with connection.cursor() as cursor:
+            for setting in settings:
+                cursor.execute(setting)
+            cursor.execute(statement.sql, statement.params)
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def rows(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
+        # Inside a transaction already, the settings end with it (no savepoint round trips); else with our own.
+        if connection.in_atomic_block:
+            return run(connection)
+        with transaction.atomic(using=connection.alias):
+            return run(connection)
 
     return run_read(rows)
 

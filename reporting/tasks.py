@@ -95,7 +95,11 @@ def refresh_ages() -> int:
 
 @shared_task(name="reporting.snapshots.take", soft_time_limit=600, time_limit=840)
 def take_snapshots() -> int:
-    """Every 15 minutes: the period's count snapshot of every community (idempotent per period)."""
+    """Every 15 minutes: the period's count snapshot of every community (idempotent per period), then the
+    snapshots that aged past a retention limit thinned (docs/snapshots.md, "Retention")."""
     from reporting.snapshots import snapshots_take
+    from reporting.snapshots_retention import snapshots_prune
 
-    return snapshots_take().communities
+    communities = snapshots_take().communities
+    snapshots_prune()
+    return communities

@@ -89,6 +89,12 @@ class Bucketing:
             return self._truncate_wall(f"({time_sql} AT TIME ZONE z.zone)")
         return f"date_bin({self.interval.step_sql}, {time_sql}, z.origin)"
 
+    def key_of_local_date(self, date_sql: str) -> str:
+        """The bucket key of a local date ``date_sql`` (a day, week or month holds whole days)."""
+        assert self.wall_clock
+        assert self.interval.calendar_unit is not None
+        return self._truncate_wall(f"({date_sql})::timestamp")
+
     def series(self) -> str:
         """A FROM item ``s(key)`` listing every bucket key of the zone's range, in order."""
         step = self.interval.step_sql

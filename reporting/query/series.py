@@ -18,7 +18,7 @@ from reporting.query.series_plan import ZoneRange, ranges_statement, series_plan
 from reporting.query.series_request import MAX_DATA_POINTS, MAX_TIME_POINTS, SeriesQuery
 from reporting.query.sql import Fragment
 from reporting.reports.declarations import FieldType, GroupKey
-from reporting.selectors import fetch_rows, prepare_source
+from reporting.selectors import fetch_rows, fetch_rows_with, prepare_source
 
 SeriesKey = tuple[Any, ...]
 
@@ -32,13 +32,16 @@ def zone_ranges(*, context: Context, query: SeriesQuery) -> list[ZoneRange]:
         raise invalid(
             ("interval",), errors.TOO_MANY_TIME_POINTS, max=MAX_TIME_POINTS, buckets=count, interval=query.interval.name
         )
-    return [ZoneRange(row["zone"], row["origin"], row["first_start"], row["last_end"]) for row in rows]
+    return [
+        ZoneRange(row["zone"], row["origin"], row["first_start"], row["last_end"], row["first_day"], row["last_day"])
+        for row in rows
+    ]
 
 
 def series_envelope(*, context: Context, query: SeriesQuery) -> dict[str, Any]:
     prepare_source(report=query.report, community_ids=context.community_ids)
     plan = series_plan(context=context, query=query, zones=zone_ranges(context=context, query=query))
-    rows = fetch_rows(plan.points)
+    rows = fetch_rows_with(plan.settings, plan.points)
     values: dict[SeriesKey, dict[Any, int]] = {}
     bucket_text: dict[Any, str] = {}
     for row in rows:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reporting.context import Context
 from reporting.query.compiler import compile_filter
@@ -26,7 +26,9 @@ from reporting.query.intervals import Bucketing
 from reporting.query.plan import scoped_rows
 from reporting.query.series_request import SeriesQuery
 from reporting.query.sql import Fragment, join
-from reporting.reports.declarations import GroupKey
+from reporting.reports.declarations import GroupKey, SeriesRollup
+from reporting.rollups import BASE, record_source
+from reporting.rollups.events_choice import usable_rollup
 
 _BUCKETS = "(SELECT count(DISTINCT key) FROM buckets)"
 _LOCAL_TEXT = "to_char(p.local_start, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')"
@@ -45,6 +47,14 @@ _OFFSET_LATERAL = (
 class SeriesPlan:
     points: Fragment  # timezone, the labels, time_bucket (text), _bucket_order, value: every non-null value
     labels: tuple[GroupKey, ...]
+    # Constant SET LOCAL statements run before ``points`` in its transaction.
+    settings: tuple[str, ...] = ()
+
+
+# Grouping the events of a window per bucket is estimated at tens of thousands of groups (the bucket is an
+# expression); with the default 4 MB PostgreSQL sorts them on disk instead of hashing 150 buckets in memory, which
+# halved the base path's time over two years of a 650,000-event club (docs/performance.md).
+BASE_SETTINGS = ("SET LOCAL work_mem = '16MB'",)
 
 
 def series_labels(query: SeriesQuery) -> tuple[GroupKey, ...]:
@@ -78,42 +88,71 @@ class ZoneRange:
     origin: dt.datetime  # the local midnight the range starts on (fixed-length buckets are cut from it)
     first_start: dt.datetime
     last_end: dt.datetime
+    # The local dates first_start and last_end begin, when each is the first instant of its date in the zone and no
+    # earlier instant (back over the longest day) shows that date or a later one; else None. A rollup of whole
+    # local days covers exactly the window's instants only then.
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
 
 
-def ranges_statement(*, context: Context, query: SeriesQuery) -> Fragment:
-    """Per zone: origin, start of the first bucket, end of the last, and (every row) the number of buckets."""
-    bucketing = Bucketing.of(query.interval, local_form=query.local_form)
-    return _prelude(context, query, bucketing) + Fragment(
-        f" SELECT z.zone, z.origin, min(b.start_at) AS first_start, max(b.end_at) AS last_end, {_BUCKETS} AS buckets"
-        " FROM z JOIN buckets AS b ON b.zone = z.zone GROUP BY z.zone, z.origin ORDER BY z.zone"
+def _day_starting_at(instant: str) -> str:
+    """SQL: the zone's local date ``instant`` is the first instant of, or NULL (a bound inside a day, or a clock
+    change turning back over midnight shortly before it)."""
+    day = f"({instant} AT TIME ZONE q.zone)::date"
+    return (
+        f"CASE WHEN (({instant} - interval '1 microsecond') AT TIME ZONE q.zone)::date < {day}"
+        f" AND NOT EXISTS (SELECT 1 FROM generate_series({instant} - interval '27 hours',"
+        f" {instant} - interval '1 minute', interval '1 minute') AS p(at)"
+        f" WHERE (p.at AT TIME ZONE q.zone)::date >= {day}) THEN {day} END"
     )
 
 
-def _zone_rows(context: Context, query: SeriesQuery, zone: ZoneRange, key: str, window: str) -> Fragment:
+def ranges_statement(*, context: Context, query: SeriesQuery) -> Fragment:
+    """Per zone: origin, start of the first bucket, end of the last, and (every row) the number of buckets; for
+    a report with a rollup, the local dates the range starts and ends on (``ZoneRange.first_day``)."""
+    bucketing = Bucketing.of(query.interval, local_form=query.local_form)
+    assert query.report.timeseries is not None
+    days = (
+        f"{_day_starting_at('q.first_start')} AS first_day, {_day_starting_at('q.last_end')} AS last_day"
+        if query.report.timeseries.rollup is not None
+        else "NULL::date AS first_day, NULL::date AS last_day"
+    )
+    return _prelude(context, query, bucketing) + Fragment(
+        f" SELECT q.*, {days} FROM (SELECT z.zone, z.origin, min(b.start_at) AS first_start,"
+        f" max(b.end_at) AS last_end, {_BUCKETS} AS buckets"
+        " FROM z JOIN buckets AS b ON b.zone = z.zone GROUP BY z.zone, z.origin) AS q ORDER BY q.zone"
+    )
+
+
+def _zone_rows(
+    context: Context, query: SeriesQuery, zone: ZoneRange, key: str, window: str, rollup: SeriesRollup | None
+) -> Fragment:
     """The measure per community, labels and bucket key over one zone's communities. The zone's values are a
     one-row subquery of constants, which the planner pulls up: the time range is then an index range it can
     estimate, and no event row joins anything to learn its zone."""
     timeseries = query.report.timeseries
     assert timeseries is not None
+    report = query.report if rollup is None else replace(query.report, source=rollup.source)
+    measure = timeseries.measure if rollup is None else rollup.measure
     labels = series_labels(query)
     names = [f'"{label.name}"' for label in labels]
     label_select = "".join(f", {label.sql} AS {name}" for label, name in zip(labels, names, strict=True))
     lateral = query.aggregation.lateral if query.aggregation is not None else ""
     joins = Fragment(
         " CROSS JOIN (SELECT (%s)::text AS zone, (%s)::timestamptz AS origin, (%s)::timestamptz AS first_start,"
-        f" (%s)::timestamptz AS last_end) AS z {lateral}",
-        (zone.zone, zone.origin, zone.first_start, zone.last_end),
+        f" (%s)::timestamptz AS last_end, (%s)::date AS first_day, (%s)::date AS last_day) AS z {lateral}",
+        (zone.zone, zone.origin, zone.first_start, zone.last_end, zone.first_day, zone.last_day),
     )
     ids = [cid for cid, tz in zip(context.community_ids, context.time_zones, strict=True) if tz == zone.zone]
     condition = Fragment("(") + compile_filter(query.filter) + Fragment(f" AND {window})")
-    per_community = timeseries.measure.per_community
+    per_community = measure.per_community
     community = "m.community_id" if per_community else "NULL::bigint"
     # By position: a lateral's own columns (consent.key) could shadow the output names.
     positions = range(1 if per_community else 2, len(names) + 4)
     return (
         Fragment(f"SELECT {community} AS community_id, z.zone{label_select}, {key} AS key,")
-        + Fragment(f" {timeseries.measure.sql} AS value FROM ")
-        + scoped_rows(query.report, ids, condition, joins=joins)
+        + Fragment(f" {measure.sql} AS value FROM ")
+        + scoped_rows(report, ids, condition, joins=joins)
         + Fragment(f" GROUP BY {', '.join(str(i) for i in positions)}")
     )
 
@@ -126,15 +165,23 @@ def series_plan(*, context: Context, query: SeriesQuery, zones: Sequence[ZoneRan
     labels = series_labels(query)
     names = [f'"{label.name}"' for label in labels]
     measure = timeseries.measure
-    time_sql = timeseries.time_sql
-    key = bucketing.key_of(time_sql)
-    if measure.cumulative:
-        key = f"CASE WHEN {time_sql} >= z.first_start THEN {key} END"
-        window = f"{time_sql} < z.last_end"
+    # Buckets are always in each community's own zone (one branch per zone over that zone's communities), which is
+    # the zone the rollup's local dates are in.
+    rollup = usable_rollup(query, zones)
+    record_source(BASE if rollup is None else f"rollup:{rollup.name}")
+    if rollup is None:
+        time_sql, first, last = timeseries.time_sql, "z.first_start", "z.last_end"
+        key = bucketing.key_of(time_sql)
     else:
-        window = f"{time_sql} >= z.first_start AND {time_sql} < z.last_end"
+        time_sql, first, last = rollup.day_sql, "z.first_day", "z.last_day"
+        key = bucketing.key_of_local_date(time_sql)
+    if measure.cumulative:
+        key = f"CASE WHEN {time_sql} >= {first} THEN {key} END"
+        window = f"{time_sql} < {last}"
+    else:
+        window = f"{time_sql} >= {first} AND {time_sql} < {last}"
     label_list = "".join(f", {name}" for name in names)
-    branches = [_zone_rows(context, query, zone, key, window) for zone in zones]
+    branches = [_zone_rows(context, query, zone, key, window, rollup) for zone in zones]
     if not branches:  # no zone has a bucket (a window inside a skipped hour): nothing to read
         empty_labels = "".join(f", NULL::text AS {name}" for name in names)
         key_type = "timestamp" if bucketing.wall_clock else "timestamptz"
@@ -182,4 +229,8 @@ def series_plan(*, context: Context, query: SeriesQuery, zones: Sequence[ZoneRan
         f' SELECT p.zone AS "timezone"{p_labels}, {time_bucket} AS time_bucket, {order} AS "_bucket_order",'
         f" p.value::bigint AS value FROM points AS p{offset} WHERE p.value IS NOT NULL"
     )
-    return SeriesPlan(points=prelude + per_community + points + final, labels=labels)
+    return SeriesPlan(
+        points=prelude + per_community + points + final,
+        labels=labels,
+        settings=BASE_SETTINGS if rollup is None else (),
+    )

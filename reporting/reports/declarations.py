@@ -131,6 +131,26 @@ class Source:
 
 
 @dataclass(frozen=True)
+class SeriesRollup:
+    """A rollup that answers a timeseries report in place of its source when it can (reporting/rollups/).
+
+    Its ``source`` has one row per club, local date (``day_sql``, in the club's time zone) and the ``fields``
+    it keeps, under the source's own column names, so the report's filter and label SQL run on it unchanged;
+    ``measure`` is the report's measure over those rows. The planner uses it for calendar ``intervals`` when every
+    filter field and the aggregation are among ``fields``/``aggregations`` and the window starts and ends on local
+    midnights of every zone (reporting/query/series_plan.py).
+    """
+
+    name: str
+    source: Source
+    day_sql: str
+    measure: Measure
+    fields: frozenset[str]
+    aggregations: frozenset[str] = frozenset()
+    intervals: tuple[str, ...] = ("1d", "1w", "1mo")
+
+
+@dataclass(frozen=True)
 class Timeseries:
     """What makes a report a timeseries: its time column, measure, the label keys every series carries, and
     filter defaults.
@@ -143,6 +163,7 @@ class Timeseries:
     measure: Measure
     labels: tuple[GroupKey, ...] = ()
     defaults: tuple[tuple[str, str], ...] = ()
+    rollup: SeriesRollup | None = None
 
 
 @dataclass(frozen=True)

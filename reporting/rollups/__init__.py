@@ -61,7 +61,7 @@ class RollupFamily:
 
 
 # Modules that register a family when imported; each adds itself here.
-FAMILY_MODULES: tuple[str, ...] = ("reporting.rollups.members",)
+FAMILY_MODULES: tuple[str, ...] = ("reporting.rollups.members", "reporting.rollups.events")
 
 _families: dict[str, RollupFamily] = {}
 
