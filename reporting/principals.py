@@ -64,7 +64,7 @@ SELECT c.id, c.name, c.permits, c.all_communities,
 FROM reporting_apiclient AS c
 CROSS JOIN LATERAL (
     SELECT array_agg(co.id ORDER BY co.id) AS ids, array_agg(co.timezone ORDER BY co.id) AS zones
-    FROM reporting_community AS co WHERE co.id = ANY(%(wanted)s::integer[])
+    FROM reporting_community AS co WHERE co.id = ANY(%(wanted)s::bigint[])
 ) AS w
 WHERE c.token_hash = %(token_hash)s AND c.is_active AND c.revoked_at IS NULL
 """

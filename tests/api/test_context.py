@@ -60,7 +60,9 @@ def test_unparseable_customer_header_is_471(api_for, members, header):
     assert body["error"].startswith("Invalid X-Customer header")
 
 
-@pytest.mark.parametrize("header", ["240", "235_240", "999", "235_999", "country=SE", "slug=sthlm-galleria"])
+@pytest.mark.parametrize(
+    "header", ["240", "235_240", "999", "235_999", "9999999999", "235_9999999999", "country=SE", "slug=sthlm-galleria"]
+)
 def test_inaccessible_or_unknown_communities_look_the_same(api_for, members, header):
     """A community that exists but is not granted and one that does not exist get the same 403."""
     status, body, _ = api_for(customer=header).query(BODY)
