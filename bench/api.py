@@ -3,12 +3,19 @@
 The API is called in-process through Django's test client (the whole stack: authentication, context, permits,
 rate-limit charge, validation, SQL, shaping, JSON), so the ratio measures the product's overhead over the
 bare query, not the network. The SQL baseline runs on its own psycopg connection to the same database.
+
+The per-request overhead lines come first: API and SQL calls alternate (the machine's load at any moment weighs
+on both), and the fixed overhead is API median - SQL median (docs/performance.md, "Per-request overhead").
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -103,6 +110,10 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
         baseline.execute(statement, params).fetchall()
 
     with override_settings(REPORTING={"RATE_LIMIT_CAPACITY": 10**9, "RATE_LIMIT_REFILL_PER_SECOND": 10**6}):
+        overhead(reporter, api_call, sql_call)
+        if env.overhead_only:
+            baseline.close()
+            return
         ratios = []
         for name, statement in hand_written_sql().items():
             aggregation = name != "members page 1"
@@ -146,3 +157,83 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
         else:
             reporter.add("api", "page 5,000 / page 1", "n/a (fewer than 500,000 members)")
     baseline.close()
+
+
+def interleaved_medians(api: Callable[[], Any], sql: Callable[[], Any], repeat: int) -> tuple[float, float]:
+    """Median seconds of ``api`` and ``sql`` called alternately, after one unmeasured call of each."""
+    api(), sql()
+    api_times: list[float] = []
+    sql_times: list[float] = []
+    for _ in range(repeat):
+        for action, times in ((api, api_times), (sql, sql_times)):
+            start = time.perf_counter()
+            action()
+            times.append(time.perf_counter() - start)
+    return statistics.median(api_times), statistics.median(sql_times)
+
+
+@contextmanager
+def last_statement_seconds() -> Iterator[list[float]]:
+    """The duration of each SQL statement the product runs in the block (the answering query is the last)."""
+    durations: list[float] = []
+
+    def timed(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            durations.append(time.perf_counter() - start)
+
+    with connection.execute_wrapper(timed):
+        yield durations
+
+
+def overhead(reporter: Reporter, api_call: Callable[[dict[str, Any]], Any], sql_call: Callable[[str], None]) -> None:
+    """API ÷ SQL for ``count`` and a records page, their fixed cost per request, and a cheap aggregation's."""
+    sql = hand_written_sql()
+    cases = [
+        ("count", {"report": "members", "aggregate_by": "count", "limit": 100}, sql["count"], 15),
+        ("records page (100 rows)", {"report": "members", "limit": 100}, sql["members page 1"], 31),
+    ]
+    for name, body, statement, repeat in cases:
+        api_time, sql_time = interleaved_medians(
+            functools.partial(api_call, body), functools.partial(sql_call, statement), repeat
+        )
+        ratio = api_time / sql_time
+        reporter.add(
+            "api",
+            f"{name}: API ÷ SQL ({api_time * 1000:.1f} ms / {sql_time * 1000:.1f} ms)",
+            f"{ratio:.2f}",
+            "<= 1.2",
+            ratio <= 1.2,
+        )
+        reporter.add("api", f"{name}: fixed overhead per request (API - SQL)", f"{(api_time - sql_time) * 1000:.1f} ms")
+    _cheap_aggregation(reporter, api_call)
+
+
+def _cheap_aggregation(reporter: Reporter, api_call: Callable[[dict[str, Any]], Any]) -> None:
+    """The first aggregation a rollup answers: its API median, and the part of it outside its own SQL statement."""
+    for name in hand_written_sql():
+        if name == "members page 1":
+            continue
+        body = {"report": "members", "aggregate_by": name, "limit": 100}
+        source = api_call(body)["x-reporting-source"]
+        if source.startswith("rollup:"):
+            break
+    else:
+        reporter.add("api", "cheap aggregation (rollup-answered)", "n/a (no rollup answers an aggregation)")
+        return
+    api_times: list[float] = []
+    outside: list[float] = []
+    for _ in range(31):
+        with last_statement_seconds() as durations:
+            start = time.perf_counter()
+            api_call(body)
+            elapsed = time.perf_counter() - start
+        api_times.append(elapsed)
+        outside.append(elapsed - durations[-1])
+    api_time, outside_time = statistics.median(api_times), statistics.median(outside)
+    reporter.add("api", f"cheap aggregation {name} ({source}): API median", f"{api_time * 1000:.1f} ms", "<= 10 ms",
+                 api_time <= 0.010)  # fmt: skip
+    reporter.add("api", f"cheap aggregation {name}: time outside its SQL", f"{outside_time * 1000:.1f} ms", "<= 3 ms",
+                 outside_time <= 0.003)  # fmt: skip

@@ -12,6 +12,7 @@ from django.db import connection
 class BenchEnv:
     members: int
     reseed: bool = False
+    overhead_only: bool = False  # `--only overhead`: the api section's per-request overhead lines alone
     _seeded: bool = field(default=False, init=False)
 
     def ensure_seeded(self) -> None:

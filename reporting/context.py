@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from reporting.models import Community
-from reporting.principals import Principal
+from reporting.principals import Principal, RequestedCommunities
 
 CUSTOMER = "Customer"
 ORGANIZATION = "Organization"
@@ -92,8 +92,15 @@ def parse_customer_header(value: str) -> Selector:
     return Selector(attributes=tuple(sorted(attributes.items())))
 
 
-def resolve_context(principal: Principal, headers: Mapping[str, str], *, required: bool = True) -> Context | None:
-    """The communities the request covers, all of them accessible to ``principal``; one query at most."""
+def resolve_context(
+    principal: Principal,
+    headers: Mapping[str, str],
+    *,
+    required: bool = True,
+    requested: RequestedCommunities | None = None,
+) -> Context | None:
+    """The communities the request covers, all of them accessible to ``principal``; one query at most, none when
+    ``requested`` already holds the communities an id list names (read with the token)."""
     customer = headers.get("X-Customer")
     slug = headers.get("X-Loyalty-Club-Slug")
     if customer is None and slug is None:
@@ -107,6 +114,8 @@ def resolve_context(principal: Principal, headers: Mapping[str, str], *, require
         if not _SLUG.match(slug):
             raise FORBIDDEN  # no community can have such a slug
         selector = Selector(attributes=(("slug", slug),))
+    if selector.ids and requested is not None and requested.wanted == selector.ids:
+        return _accessible(principal, selector.ids, requested)
     communities = Community.objects.all()
     if not principal.all_communities:
         communities = communities.filter(id__in=principal.community_ids)
@@ -126,6 +135,20 @@ def resolve_context(principal: Principal, headers: Mapping[str, str], *, require
             communities = communities.filter(name=attributes["name"])
     context = _context(communities)
     if not context.community_ids:
+        raise FORBIDDEN
+    return context
+
+
+def _accessible(principal: Principal, wanted: tuple[int, ...], requested: RequestedCommunities) -> Context:
+    """The id-list context from rows already read: the same answer as the query, every named community existing
+    and accessible, or the one 403."""
+    pairs = [
+        (cid, zone)
+        for cid, zone in zip(requested.ids, requested.time_zones, strict=True)
+        if principal.all_communities or cid in principal.community_ids
+    ]
+    context = Context(tuple(cid for cid, _ in pairs), tuple(zone for _, zone in pairs))
+    if context.community_ids != wanted:
         raise FORBIDDEN
     return context
 

@@ -87,26 +87,31 @@ def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
         after = cursors.decode(query.cursor, query_fingerprint=query_fingerprint, key_count=len(plan.sort_keys))
         if after is None:
             raise invalid((query.cursor_path,), errors.INVALID_CURSOR)
-    rows = fetch_rows(plan.page(after=after, limit=query.limit + 1))
+    names, rows = fetch_tuples(plan.page(after=after, limit=query.limit + 1))
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     next_page_info = None
     if has_more and plan.sort_keys:
         last = rows[-1]
         next_page_info = cursors.encode(
-            query_fingerprint=query_fingerprint, keys=[last[key.column] for key in plan.sort_keys]
+            query_fingerprint=query_fingerprint, keys=[last[names.index(key.column)] for key in plan.sort_keys]
         )
-    return Page(records=shape_rows(plan, rows), next_page_info=next_page_info)
+    return Page(records=shape_tuples(plan, names, rows), next_page_info=next_page_info)
 
 
 def fetch_rows(statement: Fragment) -> list[dict[str, Any]]:
     """Rows of a reporting statement, from the replica when one is usable (reporting.db decides)."""
+    names, rows = fetch_tuples(statement)
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
-    def rows(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
+
+def fetch_tuples(statement: Fragment) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The column names and the rows as tuples (no dict per row: a records page reshapes them once)."""
+
+    def rows(connection: BaseDatabaseWrapper) -> tuple[list[str], list[tuple[Any, ...]]]:
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
-            names = [column.name for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return [column.name for column in cursor.description], cursor.fetchall()
 
     return run_read(rows)
 
@@ -134,15 +139,21 @@ def fetch_rows_with(settings: Sequence[str], statement: Fragment) -> list[dict[s
     return run_read(rows)
 
 
-def shape_rows(plan: Plan, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Only the declared columns, objects decoded (Django hands jsonb over as text)."""
-    objects = [name for name, kind in zip(plan.columns, plan.column_types, strict=True) if kind is FieldType.OBJECT]
+def shape_tuples(plan: Plan, names: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Records of the declared columns from rows of ``names``, objects decoded (Django hands jsonb over as text).
+
+    Runs once per record of every page, so it only zips and decodes: no per-record lookups by name."""
+    positions = [names.index(name) for name in plan.columns]
+    columns = plan.columns
+    objects = [name for name, kind in zip(columns, plan.column_types, strict=True) if kind is FieldType.OBJECT]
+    whole = positions == list(range(len(names)))
     shaped = []
     for row in rows:
-        record = {name: row[name] for name in plan.columns}
+        record = dict(zip(columns, row if whole else [row[i] for i in positions], strict=True))
         for name in objects:
-            if isinstance(record[name], str | bytes):
-                record[name] = orjson.loads(record[name])
+            value = record[name]
+            if isinstance(value, str | bytes):
+                record[name] = orjson.loads(value)
         shaped.append(record)
     return shaped
 

@@ -12,7 +12,7 @@ from reporting import ratelimit
 from reporting.api.exceptions import MissingPermit, RateLimited
 from reporting.api.renderers import FastJSONRenderer
 from reporting.context import ORGANIZATION, Context, resolve_context
-from reporting.principals import Principal
+from reporting.principals import Principal, RequestedCommunities
 from reporting.query.request import lookup_report, require_object
 from reporting.reports.declarations import Report
 
@@ -32,12 +32,12 @@ class ReportingView(APIView):
                 raise MissingPermit(permit)
 
     def context(self, request: Request) -> Context:
-        context = resolve_context(self.principal(request), request.headers)
+        context = resolve_context(self.principal(request), request.headers, requested=_requested(request))
         assert context is not None
         return context
 
     def optional_context(self, request: Request) -> Context | None:
-        return resolve_context(self.principal(request), request.headers, required=False)
+        return resolve_context(self.principal(request), request.headers, required=False, requested=_requested(request))
 
     def report_request(self, request: Request, endpoint_permit: str) -> tuple[Context, dict[str, Any], Report]:
         """The handling order of docs/api.md up to the charge: endpoint permit, context, an object body, a known
@@ -65,3 +65,8 @@ class ReportingView(APIView):
             for name, value in charge.headers().items():
                 response[name] = value
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+def _requested(request: Request) -> RequestedCommunities | None:
+    """The communities read with the token (ApiTokenAuthentication), when a token authenticated the request."""
+    return getattr(request, "requested_communities", None)

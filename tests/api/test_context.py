@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from reporting.models import ApiClient
+from reporting.principals import hash_token
+
 BODY = {"report": "members", "aggregate_by": "count"}
 FORBIDDEN = {"error": "Access to the requested communities is not allowed"}
 
@@ -57,7 +60,9 @@ def test_unparseable_customer_header_is_471(api_for, members, header):
     assert body["error"].startswith("Invalid X-Customer header")
 
 
-@pytest.mark.parametrize("header", ["240", "235_240", "999", "235_999", "country=SE", "slug=sthlm-galleria"])
+@pytest.mark.parametrize(
+    "header", ["240", "235_240", "999", "235_999", "9999999999", "235_9999999999", "country=SE", "slug=sthlm-galleria"]
+)
 def test_inaccessible_or_unknown_communities_look_the_same(api_for, members, header):
     """A community that exists but is not granted and one that does not exist get the same 403."""
     status, body, _ = api_for(customer=header).query(BODY)
@@ -102,3 +107,32 @@ def test_cursor_from_one_context_is_refused_in_another(api_for, members):
     status, body, _ = narrow.query({"report": "members", "limit": 1, "next_page_info": cursor})
     assert status == 422
     assert body["details"] == {"next_page_info": [{"error": "invalid_cursor", "options": {}}]}
+
+
+def test_all_communities_grant_names_any_club_by_id(api_for, members):
+    status, body, _ = api_for(customer="235_240", community_ids=None).query(BODY)
+    assert status == 200
+    assert counts(body) == {235: 3, 240: 4}
+
+
+def test_a_withdrawn_grant_is_refused_on_the_next_request(api_for, members):
+    """The token's statement reads the grants and the named communities on every request: nothing is cached."""
+    client = api_for(customer="235_236")
+    assert client.query(BODY)[0] == 200
+    ApiClient.objects.get(token_hash=hash_token(client.token)).communities.remove(236)
+    assert client.query(BODY)[:2] == (403, FORBIDDEN)
+    client.customer = "235"
+    status, body, _ = client.query(BODY)
+    assert (status, counts(body)) == (200, {235: 3})
+
+
+def test_id_list_context_carries_each_communitys_time_zone(api_for, members):
+    from reporting.models import Community
+
+    Community.objects.filter(id=236).update(timezone="America/New_York")
+    status, body, _ = api_for(customer="236").query(
+        {"report": "member_balance", "from": "2024-01-01", "to": "2024-01-02", "interval": "1d"}
+    )
+    assert status == 200, body
+    # The community's zone, read with the token in the same statement, is the range's zone.
+    assert body["range_timezone"] == "America/New_York"

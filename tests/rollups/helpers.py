@@ -14,7 +14,7 @@ from reporting.query.plan import aggregation_plan
 from reporting.reports.members import MEMBERS
 from reporting.rollups import sources_recorded
 from reporting.rollups.members import MEMBER_ROLLUPS
-from reporting.selectors import fetch_rows, shape_rows
+from reporting.selectors import fetch_tuples, shape_tuples
 
 CONTEXT = (235, 236)
 
@@ -46,5 +46,5 @@ def aggregation_rows(
     assert aggregation is not None
     with override_settings(REPORTING={**settings.REPORTING, "ROLLUPS": rollups}), sources_recorded() as sources:
         plan = aggregation_plan(MEMBERS, aggregation, community_ids, node)
-        rows = shape_rows(plan, fetch_rows(plan.everything()))
+        rows = shape_tuples(plan, *fetch_tuples(plan.everything()))
     return rows, list(sources)
