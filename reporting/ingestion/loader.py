@@ -25,6 +25,7 @@ personal data.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,11 +55,13 @@ CREATE_STAGE = (
 COPY_STAGE = f"COPY {STAGE} ({', '.join(name for name, _ in STAGE_COLUMNS)}) FROM STDIN"
 
 # Several versions of one id: numbered in the order they are applied (older first; a deletion after an
-# upsert with the same updated_at; then input order). Single versions keep rnk 1 and are not touched.
+# upsert with the same updated_at; then input order). Only the repeated ids (known to the caller) are sorted;
+# single versions keep rnk 1 and are not touched.
 RANK_VERSIONS = f"""
 UPDATE {STAGE} AS s SET rnk = r.rnk
 FROM (
-    SELECT idx, row_number() OVER (PARTITION BY id ORDER BY updated_at, deleted, idx) AS rnk FROM {STAGE}
+    SELECT idx, row_number() OVER (PARTITION BY id ORDER BY updated_at, deleted, idx) AS rnk
+    FROM {STAGE} WHERE id = ANY(%(ids)s)
 ) AS r
 WHERE s.idx = r.idx AND r.rnk > 1
 """
@@ -72,7 +75,11 @@ WHERE m.community_id <> s.community_id ORDER BY s.idx
 # An id sent for several clubs in one batch: whether another club holds it depends on the versions applied
 # before, so each round marks its versions against the table as it is then (the check above, run once at the
 # end, would also report a deletion that had left its own club's tombstone before another club took the id).
-MIXED_COMMUNITIES = f"SELECT EXISTS (SELECT 1 FROM {STAGE} GROUP BY id HAVING min(community_id) <> max(community_id))"
+MIXED_COMMUNITIES = f"""
+SELECT EXISTS (
+    SELECT 1 FROM {STAGE} WHERE id = ANY(%(ids)s) GROUP BY id HAVING min(community_id) <> max(community_id)
+)
+"""
 MARK_HELD_ELSEWHERE = f"""
 UPDATE {STAGE} AS s SET held_elsewhere = true
 WHERE s.rnk = %(rnk)s
@@ -113,17 +120,18 @@ FROM (
 WHERE NOT EXISTS (SELECT 1 FROM {AGES} AS a WHERE a.birth_date = d.birth_date AND a.timezone = d.timezone)
 """
 
+# The batch's tombstones are looked up once, in "source" (one join, not one scan of the tombstone table for
+# each of the three places that need them); "revived" and "joined" read them from there by id, which is unique
+# within a round. Every CTE sees the tombstones as they were before this statement.
 UPSERT = f"""
 WITH source AS (
-    SELECT s.*, a.age
+    SELECT s.*, a.age, t.deleted_at AS tombstone_deleted_at
     FROM {STAGE} AS s
     JOIN reporting_community AS c ON c.id = s.community_id
     LEFT JOIN {AGES} AS a ON a.birth_date = s.birth_date AND a.timezone = c.timezone
+    LEFT JOIN reporting_membertombstone AS t ON t.member_id = s.id AND t.community_id = s.community_id
     WHERE s.rnk = %(rnk)s AND NOT s.deleted AND NOT s.held_elsewhere
-      AND NOT EXISTS (
-          SELECT 1 FROM reporting_membertombstone AS t
-          WHERE t.member_id = s.id AND t.community_id = s.community_id AND t.updated_at >= s.updated_at
-      )
+      AND (t.updated_at IS NULL OR t.updated_at < s.updated_at)
 ),
 upserted AS (
     INSERT INTO reporting_member (id, {", ".join(_COPIED)}, age)
@@ -134,20 +142,20 @@ upserted AS (
     RETURNING id, community_id, birth_date, created_at, updated_at, (xmax = 0) AS created, {_EVENT_COLUMNS}
 ),
 revived AS (
-    DELETE FROM reporting_membertombstone AS t USING upserted AS u
-    WHERE u.created AND t.member_id = u.id AND t.community_id = u.community_id
+    DELETE FROM reporting_membertombstone AS t USING upserted AS u, source AS s
+    WHERE u.created AND s.id = u.id AND s.tombstone_deleted_at IS NOT NULL
+      AND t.member_id = u.id AND t.community_id = u.community_id
 ),
 joined AS (
-    -- Every CTE sees the tombstones as they were before this statement, "revived" included.
     INSERT INTO reporting_memberevent (community_id, member_id, type, occurred_at, {_EVENT_COLUMNS})
     SELECT u.community_id, u.id, 'in', j.occurred_at, {_event_values("u", "j.occurred_at")}
     FROM upserted AS u
+    JOIN source AS s ON s.id = u.id
     JOIN reporting_community AS c ON c.id = u.community_id
-    LEFT JOIN reporting_membertombstone AS t ON t.member_id = u.id AND t.community_id = u.community_id
     -- a re-join that kept its old created_at joins again when it came back, not before it left
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN t.deleted_at >= u.created_at THEN greatest(u.updated_at, t.deleted_at)
-                    ELSE u.created_at END AS occurred_at
+        SELECT CASE WHEN s.tombstone_deleted_at >= u.created_at
+                    THEN greatest(u.updated_at, s.tombstone_deleted_at) ELSE u.created_at END AS occurred_at
     ) AS j
     WHERE u.created
     ON CONFLICT (community_id, member_id, type, occurred_at) DO NOTHING
@@ -196,8 +204,11 @@ class BatchOutcome:
     foreign: list[tuple[int, int]] = field(default_factory=list)  # (index, id): another community's member
 
 
-def _has_duplicate_ids(rows: Sequence[Accepted]) -> bool:
-    return len({row[1] for row in rows}) < len(rows)
+def _repeated_ids(rows: Sequence[Accepted]) -> tuple[list[int], int]:
+    """The ids sent more than once, and the most versions of one id (the number of rounds)."""
+    counts = Counter(row[1] for row in rows)
+    rounds = max(counts.values())
+    return ([member_id for member_id, count in counts.items() if count > 1] if rounds > 1 else []), rounds
 
 
 def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
@@ -210,7 +221,7 @@ def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
     if not rows:
         return outcome
     deletions = sum(1 for row in rows if row[2])
-    several_versions = _has_duplicate_ids(rows)
+    repeated, rounds = _repeated_ids(rows)
     with connection.cursor() as cursor:
         # The table lives for this transaction only; dropping first covers a caller's enclosing transaction.
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")
@@ -223,13 +234,10 @@ def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
         with cursor.copy(COPY_STAGE) as copy:
             for start in range(0, len(rows), COPY_CHUNK_ROWS):
                 copy.write(b"".join(row[3] for row in rows[start : start + COPY_CHUNK_ROWS]))
-        rounds = 1
         mixed = False
-        if several_versions:
-            cursor.execute(RANK_VERSIONS)
-            cursor.execute(f"SELECT max(rnk) FROM {STAGE}")
-            rounds = cursor.fetchone()[0]
-            cursor.execute(MIXED_COMMUNITIES)
+        if repeated:
+            cursor.execute(RANK_VERSIONS, {"ids": repeated})
+            cursor.execute(MIXED_COMMUNITIES, {"ids": repeated})
             mixed = cursor.fetchone()[0]
         if deletions < len(rows):
             cursor.execute(CREATE_AGES)
