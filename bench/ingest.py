@@ -60,12 +60,10 @@ def _stored_members() -> int:
 def _bare_copy_seconds(folder: str) -> float:
     """The faster of two bare COPYs of the scratch club's stored member rows into an unindexed table."""
     dump = Path(folder) / "rows.copy"
-    with connection.cursor() as cursor, dump.open("wb") as sink:
-        with cursor.copy(
-            "COPY (SELECT * FROM reporting_member WHERE community_id = %s) TO STDOUT", [SCRATCH.id]
-        ) as copy:
-            for data in copy:
-                sink.write(data)
+    export = "COPY (SELECT * FROM reporting_member WHERE community_id = %s) TO STDOUT"
+    with connection.cursor() as cursor, dump.open("wb") as sink, cursor.copy(export, [SCRATCH.id]) as copy:
+        for data in copy:
+            sink.write(data)
     timings = []
     with connection.cursor() as cursor:
         # LIKE copies the columns (the generated one as a plain column) and NOT NULL, nothing else.
