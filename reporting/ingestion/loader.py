@@ -119,18 +119,17 @@ FROM (
 WHERE NOT EXISTS (SELECT 1 FROM {AGES} AS a WHERE a.birth_date = d.birth_date AND a.timezone = d.timezone)
 """
 
-# The batch's tombstones are looked up once, in "source" (one join, not one scan of the tombstone table for
-# each of the three places that need them); "revived" and "joined" read them from there by id, which is unique
-# within a round. Every CTE sees the tombstones as they were before this statement.
 UPSERT = f"""
 WITH source AS (
-    SELECT s.*, a.age, t.deleted_at AS tombstone_deleted_at
+    SELECT s.*, a.age
     FROM {STAGE} AS s
     JOIN reporting_community AS c ON c.id = s.community_id
     LEFT JOIN {AGES} AS a ON a.birth_date = s.birth_date AND a.timezone = c.timezone
-    LEFT JOIN reporting_membertombstone AS t ON t.member_id = s.id AND t.community_id = s.community_id
     WHERE s.rnk = %(rnk)s AND NOT s.deleted AND NOT s.held_elsewhere
-      AND (t.updated_at IS NULL OR t.updated_at < s.updated_at)
+      AND NOT EXISTS (
+          SELECT 1 FROM reporting_membertombstone AS t
+          WHERE t.member_id = s.id AND t.community_id = s.community_id AND t.updated_at >= s.updated_at
+      )
 ),
 upserted AS (
     INSERT INTO reporting_member (id, {", ".join(_COPIED)}, age)
@@ -141,20 +140,20 @@ upserted AS (
     RETURNING id, community_id, birth_date, created_at, updated_at, (xmax = 0) AS created, {_EVENT_COLUMNS}
 ),
 revived AS (
-    DELETE FROM reporting_membertombstone AS t USING upserted AS u, source AS s
-    WHERE u.created AND s.id = u.id AND s.tombstone_deleted_at IS NOT NULL
-      AND t.member_id = u.id AND t.community_id = u.community_id
+    DELETE FROM reporting_membertombstone AS t USING upserted AS u
+    WHERE u.created AND t.member_id = u.id AND t.community_id = u.community_id
 ),
 joined AS (
+    -- Every CTE sees the tombstones as they were before this statement, "revived" included.
     INSERT INTO reporting_memberevent (community_id, member_id, type, occurred_at, {_EVENT_COLUMNS})
     SELECT u.community_id, u.id, 'in', j.occurred_at, {_event_values("u", "j.occurred_at")}
     FROM upserted AS u
-    JOIN source AS s ON s.id = u.id
     JOIN reporting_community AS c ON c.id = u.community_id
+    LEFT JOIN reporting_membertombstone AS t ON t.member_id = u.id AND t.community_id = u.community_id
     -- a re-join that kept its old created_at joins again when it came back, not before it left
     CROSS JOIN LATERAL (
-        SELECT CASE WHEN s.tombstone_deleted_at >= u.created_at
-                    THEN greatest(u.updated_at, s.tombstone_deleted_at) ELSE u.created_at END AS occurred_at
+        SELECT CASE WHEN t.deleted_at >= u.created_at THEN greatest(u.updated_at, t.deleted_at)
+                    ELSE u.created_at END AS occurred_at
     ) AS j
     WHERE u.created
     ON CONFLICT (community_id, member_id, type, occurred_at) DO NOTHING
