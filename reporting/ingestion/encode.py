@@ -51,6 +51,9 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 NULL = "\\N"
 Accepted = tuple[int, int, bool, bytes]  # (index, member id, is a deletion, COPY line)
 Rejected = tuple[int, int | None, Details]  # (index, member id if readable, details)
+# One loader's share of a chunk, as a worker hands it back: (COPY text of the rows, their ids in order, how many
+# are deletions). One bytes object and one list of ints cross the process boundary instead of a tuple per row.
+Part = tuple[bytes, list[int], int]
 
 
 def _text(value: str | None) -> str:
@@ -148,6 +151,24 @@ def init_worker(ref: Reference) -> None:
     gc.disable()  # derivation creates no reference cycles; collection passes would only cost time
 
 
-def work(lines: list[tuple[int, bytes]]) -> tuple[list[Accepted], list[Rejected]]:
+def split_parts(accepted: list[Accepted], parts: int) -> list[Part]:
+    """Accepted rows split by ``id % parts`` (the loader that owns the id), in input order within each part."""
+    lines: list[list[bytes]] = [[] for _ in range(parts)]
+    ids: list[list[int]] = [[] for _ in range(parts)]
+    deletions = [0] * parts
+    for _, member_id, deleted, line in accepted:
+        part = member_id % parts
+        lines[part].append(line)
+        ids[part].append(member_id)
+        deletions[part] += deleted
+    return [(b"".join(lines[k]), ids[k], deletions[k]) for k in range(parts)]
+
+
+def prepare_parts(lines: list[tuple[int, bytes]], ref: Reference, parts: int) -> tuple[list[Part], list[Rejected]]:
+    accepted, rejected = prepare_lines(lines, ref)
+    return split_parts(accepted, parts), rejected
+
+
+def work(lines: list[tuple[int, bytes]], parts: int) -> tuple[list[Part], list[Rejected]]:
     assert _WORKER_REFERENCE is not None, "init_worker did not run"
-    return prepare_lines(lines, _WORKER_REFERENCE)
+    return prepare_parts(lines, _WORKER_REFERENCE, parts)

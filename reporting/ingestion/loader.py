@@ -25,15 +25,15 @@ personal data.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import DatabaseError, connection, transaction
 
-from reporting.ingestion.encode import STAGE_COLUMNS, Accepted
+from reporting.ingestion.encode import STAGE_COLUMNS, Accepted, Part
 
 STAGE = "reporting_ingest_stage"
-COPY_CHUNK_ROWS = 5000
 
 # Member columns taken from the staging table as they are (age is computed, see UPSERT).
 _COPIED = (
@@ -54,11 +54,13 @@ CREATE_STAGE = (
 COPY_STAGE = f"COPY {STAGE} ({', '.join(name for name, _ in STAGE_COLUMNS)}) FROM STDIN"
 
 # Several versions of one id: numbered in the order they are applied (older first; a deletion after an
-# upsert with the same updated_at; then input order). Single versions keep rnk 1 and are not touched.
+# upsert with the same updated_at; then input order). Only the repeated ids (known to the caller) are sorted;
+# single versions keep rnk 1 and are not touched.
 RANK_VERSIONS = f"""
 UPDATE {STAGE} AS s SET rnk = r.rnk
 FROM (
-    SELECT idx, row_number() OVER (PARTITION BY id ORDER BY updated_at, deleted, idx) AS rnk FROM {STAGE}
+    SELECT idx, row_number() OVER (PARTITION BY id ORDER BY updated_at, deleted, idx) AS rnk
+    FROM {STAGE} WHERE id = ANY(%(ids)s)
 ) AS r
 WHERE s.idx = r.idx AND r.rnk > 1
 """
@@ -72,7 +74,11 @@ WHERE m.community_id <> s.community_id ORDER BY s.idx
 # An id sent for several clubs in one batch: whether another club holds it depends on the versions applied
 # before, so each round marks its versions against the table as it is then (the check above, run once at the
 # end, would also report a deletion that had left its own club's tombstone before another club took the id).
-MIXED_COMMUNITIES = f"SELECT EXISTS (SELECT 1 FROM {STAGE} GROUP BY id HAVING min(community_id) <> max(community_id))"
+MIXED_COMMUNITIES = f"""
+SELECT EXISTS (
+    SELECT 1 FROM {STAGE} WHERE id = ANY(%(ids)s) GROUP BY id HAVING min(community_id) <> max(community_id)
+)
+"""
 MARK_HELD_ELSEWHERE = f"""
 UPDATE {STAGE} AS s SET held_elsewhere = true
 WHERE s.rnk = %(rnk)s
@@ -196,21 +202,49 @@ class BatchOutcome:
     foreign: list[tuple[int, int]] = field(default_factory=list)  # (index, id): another community's member
 
 
-def _has_duplicate_ids(rows: Sequence[Accepted]) -> bool:
-    return len({row[1] for row in rows}) < len(rows)
+@dataclass
+class Staged:
+    """Encoded rows bound for one transaction: COPY text blocks, the rows' ids in order, how many are deletions."""
+
+    data: list[bytes] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    deletions: int = 0
+
+    @classmethod
+    def of(cls, rows: Sequence[Accepted]) -> Staged:
+        return cls([b"".join(row[3] for row in rows)], [row[1] for row in rows], sum(1 for row in rows if row[2]))
+
+    def add(self, part: Part) -> None:
+        data, ids, deletions = part
+        if ids:
+            self.data.append(data)
+            self.ids.extend(ids)
+            self.deletions += deletions
+
+    def __len__(self) -> int:
+        return len(self.ids)
 
 
-def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
+def _repeated_ids(ids: list[int]) -> tuple[list[int], int]:
+    """The ids sent more than once, and the most versions of one id (the number of rounds)."""
+    counts = Counter(ids)
+    rounds = max(counts.values())
+    return ([member_id for member_id, count in counts.items() if count > 1] if rounds > 1 else []), rounds
+
+
+def load_batch(rows: Sequence[Accepted] | Staged, *, bulk: bool = False) -> BatchOutcome:
     """Apply one batch of encoded rows (see the module contract); the caller holds the transaction.
 
     ``bulk`` (file imports): GIN pending lists may grow without limit in this transaction; the caller must
     call :func:`clean_gin_pending_lists` when its run ends.
     """
     outcome = BatchOutcome()
-    if not rows:
+    staged = rows if isinstance(rows, Staged) else Staged.of(rows)
+    if not staged:
         return outcome
-    deletions = sum(1 for row in rows if row[2])
-    several_versions = _has_duplicate_ids(rows)
+    total = len(staged)
+    deletions = staged.deletions
+    repeated, rounds = _repeated_ids(staged.ids)
     with connection.cursor() as cursor:
         # The table lives for this transaction only; dropping first covers a caller's enclosing transaction.
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")
@@ -221,23 +255,20 @@ def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
                 cursor.execute(setting)
         cursor.execute(CREATE_STAGE)
         with cursor.copy(COPY_STAGE) as copy:
-            for start in range(0, len(rows), COPY_CHUNK_ROWS):
-                copy.write(b"".join(row[3] for row in rows[start : start + COPY_CHUNK_ROWS]))
-        rounds = 1
+            for data in staged.data:
+                copy.write(data)
         mixed = False
-        if several_versions:
-            cursor.execute(RANK_VERSIONS)
-            cursor.execute(f"SELECT max(rnk) FROM {STAGE}")
-            rounds = cursor.fetchone()[0]
-            cursor.execute(MIXED_COMMUNITIES)
+        if repeated:
+            cursor.execute(RANK_VERSIONS, {"ids": repeated})
+            cursor.execute(MIXED_COMMUNITIES, {"ids": repeated})
             mixed = cursor.fetchone()[0]
-        if deletions < len(rows):
+        if deletions < total:
             cursor.execute(CREATE_AGES)
             cursor.execute(FILL_AGES)
         for rnk in range(1, rounds + 1):
             if mixed:
                 cursor.execute(MARK_HELD_ELSEWHERE, {"rnk": rnk})
-            if deletions < len(rows):
+            if deletions < total:
                 cursor.execute(UPSERT, {"rnk": rnk})
                 created, updated = cursor.fetchone()
                 outcome.created += created
@@ -245,10 +276,10 @@ def load_batch(rows: Sequence[Accepted], *, bulk: bool = False) -> BatchOutcome:
             if deletions:
                 cursor.execute(DELETE, {"rnk": rnk})
                 outcome.deleted += cursor.fetchone()[0]
-        if outcome.created + outcome.updated + outcome.deleted < len(rows):
+        if outcome.created + outcome.updated + outcome.deleted < total:
             cursor.execute(HELD_ELSEWHERE if mixed else FOREIGN_COMMUNITY)
             outcome.foreign = [(idx, member_id) for idx, member_id in cursor.fetchall()]
-    outcome.unchanged = len(rows) - len(outcome.foreign) - outcome.created - outcome.updated - outcome.deleted
+    outcome.unchanged = total - len(outcome.foreign) - outcome.created - outcome.updated - outcome.deleted
     return outcome
 
 

@@ -4,10 +4,11 @@ Three stages run at the same time so that neither Python nor PostgreSQL waits fo
 
 * the calling thread reads lines, hands chunks of :data:`CHUNK_LINES` to a pool of forked worker processes
   (pure Python derivation, no database), and gathers their results in input order into batches;
-* each batch is split by ``id % loaders`` and handed to that many loader threads, each with its own database
-  connection and one transaction per batch part. All versions of one id go to the same loader in input
-  order, so per-id semantics (last write wins, tombstones, events) are exactly those of a single loader; ids
-  never interact with each other, so loaders cannot conflict;
+* a worker returns a chunk already split by ``id % loaders``, each share as one block of COPY text and its ids
+  (no Python object per row crosses the process boundary); a batch's shares go to that many loader threads,
+  each with its own database connection and one transaction per batch part. All versions of one id go to the
+  same loader in input order, so per-id semantics (last write wins, tombstones, events) are exactly those of a
+  single loader; ids never interact with each other, so loaders cannot conflict;
 * rejections of a batch are reported once every part of it is committed, in line order.
 
 ``loaders=0`` loads in the calling thread's connection instead (required inside a caller's transaction).
@@ -30,9 +31,10 @@ from typing import Any
 from django.db import connection, transaction
 
 from reporting.ingestion.derive import Details, Reference, single_error
-from reporting.ingestion.encode import Accepted, Rejected, init_worker, prepare_lines, work
+from reporting.ingestion.encode import Part, Rejected, init_worker, prepare_parts, work
 from reporting.ingestion.loader import (
     BatchOutcome,
+    Staged,
     clean_gin_pending_lists,
     drop_age_cache,
     load_batch,
@@ -62,17 +64,17 @@ def chunks(lines: Iterable[bytes]) -> Iterator[list[tuple[int, bytes]]]:
 
 
 def _derived(
-    source: Iterator[list[tuple[int, bytes]]], ref: Reference, pool: Any
-) -> Iterator[tuple[int, list[Accepted], list[Rejected]]]:
-    """(line count, accepted, rejected) per chunk, in input order."""
+    source: Iterator[list[tuple[int, bytes]]], ref: Reference, pool: Any, parts: int
+) -> Iterator[tuple[int, list[Part], list[Rejected]]]:
+    """(line count, accepted rows split into ``parts`` by loader, rejected) per chunk, in input order."""
     if pool is None:
         for chunk in source:
-            yield (len(chunk), *prepare_lines(chunk, ref))
+            yield (len(chunk), *prepare_parts(chunk, ref, parts))
         return
     inflight = 24  # chunks ahead, so workers keep going while this thread waits for a loader
     pending: deque[tuple[int, Any]] = deque()
     for chunk in source:
-        pending.append((len(chunk), pool.apply_async(work, (chunk,))))
+        pending.append((len(chunk), pool.apply_async(work, (chunk, parts))))
         if len(pending) >= inflight:
             count, future = pending.popleft()
             yield (count, *future.get())
@@ -86,7 +88,7 @@ class _Loader(threading.Thread):
 
     def __init__(self, done: queue.Queue[tuple[int, BatchOutcome]]):
         super().__init__(daemon=True)
-        self.inbox: queue.Queue[tuple[int, list[Accepted]] | None] = queue.Queue(maxsize=1)
+        self.inbox: queue.Queue[tuple[int, Staged] | None] = queue.Queue(maxsize=1)
         self.done = done
         self.error: BaseException | None = None
 
@@ -105,7 +107,7 @@ class _Loader(threading.Thread):
         finally:
             connection.close()
 
-    def give(self, item: tuple[int, list[Accepted]] | None) -> None:
+    def give(self, item: tuple[int, Staged] | None) -> None:
         while True:
             self.check()
             if not self.is_alive():
@@ -146,17 +148,15 @@ class _Run:
         self.next_number = 0
         self.next_to_report = 0
 
-    def submit(self, lines: int, accepted: list[Accepted], rejected: list[Rejected]) -> None:
+    def submit(self, lines: int, parts: list[Staged], rejected: list[Rejected]) -> None:
+        """One batch: ``parts[k]`` holds the rows of loader k (ids with ``id % loaders == k``)."""
         number = self.next_number
         self.next_number += 1
         if not self.loaders:
             with transaction.atomic():
-                outcome = load_batch(accepted, bulk=True)
+                outcome = load_batch(parts[0], bulk=True)
             self.batches[number] = _Batch(lines, rejected, 1, [outcome])
         else:
-            parts: list[list[Accepted]] = [[] for _ in self.loaders]
-            for row in accepted:
-                parts[row[1] % len(parts)].append(row)
             self.batches[number] = _Batch(lines, rejected, len(parts))
             for loader, part in zip(self.loaders, parts, strict=True):
                 loader.give((number, part))
@@ -223,18 +223,20 @@ def run_import(
             drop_age_cache()
         for loader in run.loaders:
             loader.start()
-        accepted: list[Accepted] = []
+        width = max(1, len(run.loaders))
+        staged = [Staged() for _ in range(width)]
         rejected: list[Rejected] = []
         pending_lines = 0
-        for count, good, bad in _derived(source, ref, pool):
+        for count, good, bad in _derived(source, ref, pool, width):
             pending_lines += count
-            accepted.extend(good)
+            for part, share in zip(staged, good, strict=True):
+                part.add(share)
             rejected.extend(bad)
             if pending_lines >= batch_size:
-                run.submit(pending_lines, accepted, rejected)
-                accepted, rejected, pending_lines = [], [], 0
+                run.submit(pending_lines, staged, rejected)
+                staged, rejected, pending_lines = [Staged() for _ in range(width)], [], 0
         if pending_lines:
-            run.submit(pending_lines, accepted, rejected)
+            run.submit(pending_lines, staged, rejected)
         for loader in run.loaders:
             loader.give(None)
         run.collect(wait=True)
