@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from reporting import permits
-from reporting.models import ApiClient, AuditEvent, Community, CommunityAccess
+from reporting.models import ApiClient, AuditEvent, Community, CommunityAccess, Segment
 from reporting.services import (
     ClientRevoked,
     api_client_access,
@@ -31,6 +31,17 @@ from reporting.services import (
 class CommunityAdmin(admin.ModelAdmin):
     list_display = ("id", "slug", "name", "country", "timezone")
     search_fields = ("slug", "name")
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    """Saved segments; the filter is the API's tree, checked by the API's parser when saved (Segment.clean)."""
+
+    list_display = ("name", "community", "report", "created_at", "updated_at")
+    list_filter = ("community",)
+    search_fields = ("name",)
+    readonly_fields = ("created_by", "created_at", "updated_at")
+    autocomplete_fields = ("community",)
 
 
 @admin.register(CommunityAccess)
