@@ -112,6 +112,7 @@ FIELD_LABELS = {
     "marketing_via_email": "Reachable by e-mail",
     "marketing_via_push": "Reachable by push",
     "marketing_via_anything": "Reachable by any channel",
+    "segment": "Segment",
     JOINED_FROM: "Joined from",
     JOINED_TO: "Joined until",
 }

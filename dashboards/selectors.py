@@ -150,6 +150,15 @@ class OverviewData:
                 per_club[row["community_id"]].append(row)
         return Distribution(column, totals, per_club)
 
+    def distribution_rows(self, base: str) -> list[dict[str, Any]]:
+        """Every group of one bundled distribution over the whole scope (``gender``, ``age_gender``, …)."""
+        return self._bundled[aggregation_name(base, total=True)]
+
+    @property
+    def interest_rows(self) -> list[dict[str, Any]]:
+        """The most frequent interests (up to the pickers' limit) over the whole scope."""
+        return self._all_interests
+
     @cached_property
     def kpis(self) -> Kpis:
         """Members, and members reachable per channel: the ``true`` group of each marketing_via_* distribution."""

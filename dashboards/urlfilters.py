@@ -37,7 +37,8 @@ from reporting.reports.declarations import FieldType, Report
 NULL_TOKEN = "(none)"  # noqa: S105 - the URL spelling of a null filter value, not a secret
 EMPTY_TOKEN = "(empty)"  # noqa: S105 - the URL spelling of the empty string
 ESCAPE = "\\"
-RESERVED = frozenset({"ids", "period", "from", "to", "interval"})  # clubs, and the growth period (growth_period)
+# clubs, the growth period (growth_period), and a saved segment (dashboards.segments)
+RESERVED = frozenset({"ids", "period", "from", "to", "interval", "segment"})
 MAX_PARAMS = 50
 JOINED_FROM, JOINED_TO = "joined_from", "joined_to"
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboards import views
+from dashboards import segments, views
 
 app_name = "dashboards"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("clubs/data/<slug:key>.csv", views.compare_csv, name="compare-csv"),
     path("clubs/<int:club_id>/", views.club, name="club"),
     path("clubs/<int:club_id>/data/<slug:key>.csv", views.club_csv, name="club-csv"),
+    path("clubs/<int:club_id>/segments/", segments.segment_list, name="segments"),
+    path("clubs/<int:club_id>/segments/new", segments.segment_create, name="segment-create"),
+    path("clubs/<int:club_id>/segments/compare/", segments.segment_compare, name="segment-compare"),
+    path("clubs/<int:club_id>/segments/<int:segment_id>/delete", segments.segment_delete, name="segment-delete"),
 ]

@@ -6,8 +6,10 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -22,11 +24,11 @@ from django.views.decorators.http import require_GET
 from dashboards import charts, growth
 from dashboards.access import accessible_clubs, is_admin, require_clubs
 from dashboards.exports.thisview import export_view_context
-from dashboards.overview import CHARTS, filter_bar
+from dashboards.overview import CHARTS, Chip, FilterBar, filter_bar
+from dashboards.segments import SEGMENT_PARAM, ViewScope, view_scope
 from dashboards.selectors import OverviewData, Scope, member_counts
-from dashboards.urlfilters import parse_view_filter
+from dashboards.urlfilters import ViewFilter
 from reporting.models import Community
-from reporting.reports.members import MEMBERS
 
 _IDS = re.compile(r"^\d{1,10}$")
 MAX_COMPARED_CLUBS = 12
@@ -122,9 +124,12 @@ def _filter_suffix(request: HttpRequest) -> str:
 
 
 def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequence[tuple[str, str]]) -> HttpResponse:
-    view_filter = parse_view_filter(request.GET, MEMBERS)
+    scope = view_scope(request.GET, clubs)
+    view_filter = scope.view_filter
     period = growth.period_for(request.GET, clubs)
-    keep = [*keep, *period.params]  # the growth period is part of every shared URL of the view
+    # The growth period and the segment are part of every shared URL of the view; "Clear all" drops the segment.
+    clear = [*keep, *period.params]
+    keep = [*clear, *scope.segment_params]
     names = {club.id: club.name for club in clubs}
     all_clubs = accessible_clubs(request.user)
     context: dict[str, Any] = {
@@ -135,29 +140,59 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
         "nav_is_admin": is_admin(request.user),
         "current_ids": [club.id for club in clubs],
         "view_filter": view_filter,
+        "segment": scope.segment,
         "keep": keep,
         "query": view_filter.query_string(keep=keep),
-        "clear_query": "&".join(f"{k}={v}" for k, v in keep),
+        "clear_query": urlencode(clear),
+        "save_query": view_filter.query_string(keep=scope.segment_params),
     }
-    data = OverviewData(scope=Scope(tuple(club.id for club in clubs), view_filter.raw))
-    if view_filter.error or period.error:
-        context["error"] = view_filter.error or period.error
+    data = OverviewData(scope=Scope(tuple(club.id for club in clubs), scope.raw))
+    if scope.error or period.error:
+        context["error"] = scope.error or period.error
         # The pickers and chips show the rejected parameters too, so each can be removed on its own.
-        context["bar"] = filter_bar(view_filter=view_filter, picker_values=data.picker_values, places={}, keep=keep)
+        context["bar"] = _with_segment_chip(
+            filter_bar(view_filter=view_filter, picker_values=data.picker_values, places={}, keep=keep),
+            scope,
+            request,
+            clear,
+            view_filter,
+        )
         return render(request, "dashboards/overview.html", context, status=400)
     picker_values = data.picker_values
     places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
-    context["bar"] = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
+    bar = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
+    context["bar"] = _with_segment_chip(bar, scope, request, clear, view_filter)
     context["kpis"] = charts.kpi_view(data.kpis, names)
-    context["export_view"] = export_view_context(request.user, clubs, view_filter.query_string())
+    context["export_view"] = export_view_context(
+        request.user, clubs, view_filter.query_string(keep=scope.segment_params)
+    )
     query = context["query"]
     context["cards"] = [
         {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
         for key, build in CHARTS.items()
     ]
-    growth_data = growth.GrowthData(clubs=clubs, view_filter=view_filter, period=period, as_of=timezone.now())
+    # The growth charts read the events' own fields, which a segment's tree does not name: it is listed as not
+    # applied there (as any other filter the events cannot answer), never dropped silently.
+    events_view = replace(view_filter, params=(*scope.segment_params, *view_filter.params))
+    growth_data = growth.GrowthData(clubs=clubs, view_filter=events_view, period=period, as_of=timezone.now())
     context["growth"] = growth.section(growth_data, page_params=[*keep, *view_filter.params])
     return render(request, "dashboards/overview.html", context)
+
+
+def _with_segment_chip(
+    bar: FilterBar,
+    scope: ViewScope,
+    request: HttpRequest,
+    clear: Sequence[tuple[str, str]],
+    view_filter: ViewFilter,
+) -> FilterBar:
+    """The segment is the first chip; removing it keeps the URL's other filters."""
+    raw = request.GET.get(SEGMENT_PARAM, "")
+    if not raw:
+        return bar
+    label = f"Segment: {scope.segment.name}" if scope.segment is not None else f"Segment: #{raw}"
+    chip = Chip(label, view_filter.query_string(keep=clear))
+    return replace(bar, chips=[chip, *bar.chips])
 
 
 def _csv_url(clubs: Sequence[Community], key: str, query: str) -> str:
@@ -172,10 +207,10 @@ def _csv(request: HttpRequest, clubs: Sequence[Community], key: str) -> HttpResp
     build = CHARTS.get(key)
     if build is None:
         raise Http404("No such chart")
-    view_filter = parse_view_filter(request.GET, MEMBERS)
-    if view_filter.error:
-        return HttpResponse(view_filter.error, status=400, content_type="text/plain; charset=utf-8")
-    data = OverviewData(scope=Scope(tuple(club.id for club in clubs), view_filter.raw))
+    scope = view_scope(request.GET, clubs)
+    if scope.error:
+        return HttpResponse(scope.error, status=400, content_type="text/plain; charset=utf-8")
+    data = OverviewData(scope=Scope(tuple(club.id for club in clubs), scope.raw))
     chart = build(data, {club.id: club.name for club in clubs})
     response = HttpResponse(csv_text(chart.table), content_type="text/csv; charset=utf-8")
     slug = clubs[0].slug if len(clubs) == 1 else "clubs-" + "-".join(str(c.id) for c in clubs)

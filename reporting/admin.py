@@ -16,8 +16,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from reporting import permits
-from reporting.models import ApiClient, AuditEvent, Community, CommunityAccess
+from reporting import audit, permits
+from reporting.models import ApiClient, AuditEvent, Community, CommunityAccess, Segment
+from reporting.models_audit import AuditAction
 from reporting.services import (
     ClientRevoked,
     api_client_access,
@@ -31,6 +32,34 @@ from reporting.services import (
 class CommunityAdmin(admin.ModelAdmin):
     list_display = ("id", "slug", "name", "country", "timezone")
     search_fields = ("slug", "name")
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    """Saved segments; the filter is the API's tree, checked by the API's parser when saved (Segment.clean)."""
+
+    list_display = ("name", "community", "report", "created_at", "updated_at")
+    list_filter = ("community",)
+    search_fields = ("name",)
+    readonly_fields = ("created_by", "created_at", "updated_at")
+    autocomplete_fields = ("community",)
+
+    def save_model(self, request: HttpRequest, obj: Segment, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+        if not change:
+            audit.segment_changed(action=AuditAction.SEGMENT_CREATED, actor=f"user:{request.user.pk}", segment=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Segment) -> None:
+        audit.segment_changed(action=AuditAction.SEGMENT_DELETED, actor=f"user:{request.user.pk}", segment=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Segment]) -> None:
+        for segment in queryset:
+            audit.segment_changed(action=AuditAction.SEGMENT_DELETED, actor=f"user:{request.user.pk}",
+                                  segment=segment)  # fmt: skip
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(CommunityAccess)

@@ -20,8 +20,17 @@ from django.http import HttpRequest
 
 from reporting.models_audit import AuditAction, AuditEvent
 from reporting.models_exports import Export
+from reporting.models_segments import Segment
 
-__all__ = ["AuditAction", "export_created", "export_downloaded", "network_of", "record", "username_fingerprint"]
+__all__ = [
+    "AuditAction",
+    "export_created",
+    "export_downloaded",
+    "network_of",
+    "record",
+    "segment_changed",
+    "username_fingerprint",
+]
 
 
 def network_of(address: str | None) -> str | None:
@@ -74,6 +83,13 @@ def export_downloaded(*, export: Export, actor: str | None = None, request: Http
         details={"community_ids": list(export.community_ids), "format": export.format},
         request=request,
     )
+
+
+def segment_changed(*, action: AuditAction, actor: str, segment: Segment) -> None:
+    """A segment saved or deleted: which one and of which club; its name and filter (free text a marketer typed,
+    values of members' attributes) stay out of the log."""
+    record(action=action, actor=actor, target=f"segment:{segment.id}",
+           details={"community_id": segment.community_id, "report": segment.report})  # fmt: skip
 
 
 def _login_actor(username: str) -> str:

@@ -263,6 +263,7 @@ class RateLimitBucket(models.Model):
 
 from reporting.models_audit import *  # noqa: E402,F403 - the audit log lives in its own module
 from reporting.models_exports import *  # noqa: E402,F403 - export models live in their own module
+from reporting.models_segments import *  # noqa: E402,F403 - segments live in their own module
 
 
 class EventDailyRollup(models.Model):

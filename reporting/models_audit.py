@@ -21,6 +21,8 @@ class AuditAction(models.TextChoices):
     EXPORT_CREATED = "export.created"
     EXPORT_DOWNLOADED = "export.downloaded"
     LOGIN_FAILED = "login.failed"
+    SEGMENT_CREATED = "segment.created"
+    SEGMENT_DELETED = "segment.deleted"
     LOGIN_LOCKED_OUT = "login.locked_out"
 
 

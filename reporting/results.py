@@ -17,17 +17,27 @@ from reporting.query.plan import order_by_sql
 from reporting.query.request import RECORDS_KEYS, RecordsQuery, parse_records_query
 from reporting.query.series_request import SERIES_KEYS, SeriesQuery, parse_series_query
 from reporting.reports.declarations import FieldType, Report
+from reporting.segments import ContextSegments
 
-RECORDS_EXPORT_KEYS = frozenset({"report", "filter", "aggregate_by"})
+RECORDS_EXPORT_KEYS = frozenset({"report", "filter", "aggregate_by", "segment"})
 
 
 class ResultType(Protocol):
     name: str
     export_keys: frozenset[str]  # the body keys an export of this result type takes (besides ``format``)
 
-    def parse(self, body: dict[str, Any], report: Report, *, context: Context, export: bool = False) -> Any:
+    def parse(
+        self,
+        body: dict[str, Any],
+        report: Report,
+        *,
+        context: Context,
+        export: bool = False,
+        segment_context: Context | None = None,
+    ) -> Any:
         """The validated query of ``body`` (InvalidParameters with every error otherwise). ``export`` parses an
-        export's query part (no page size or cursor)."""
+        export's query part (no page size or cursor). ``segment_context`` (default ``context``) decides which
+        segments the body may name: a tenants export runs per community but was accepted for all of them."""
 
     def envelope(self, *, context: Context, query: Any) -> dict[str, Any]:
         """The API's JSON answer."""
@@ -40,8 +50,18 @@ class RecordsResult:
     name = "records"
     export_keys = RECORDS_EXPORT_KEYS
 
-    def parse(self, body: dict[str, Any], report: Report, *, context: Context, export: bool = False) -> RecordsQuery:
-        return parse_records_query(body, report, allowed_keys=RECORDS_EXPORT_KEYS if export else RECORDS_KEYS)
+    def parse(
+        self,
+        body: dict[str, Any],
+        report: Report,
+        *,
+        context: Context,
+        export: bool = False,
+        segment_context: Context | None = None,
+    ) -> RecordsQuery:
+        allowed = RECORDS_EXPORT_KEYS if export else RECORDS_KEYS
+        segments = ContextSegments(segment_context or context)
+        return parse_records_query(body, report, allowed_keys=allowed, segments=segments)
 
     def envelope(self, *, context: Context, query: RecordsQuery) -> dict[str, Any]:
         return selectors.records_page(community_ids=context.community_ids, query=query).envelope()
@@ -62,7 +82,15 @@ class TimeseriesResult:
     name = "timeseries"
     export_keys = SERIES_KEYS
 
-    def parse(self, body: dict[str, Any], report: Report, *, context: Context, export: bool = False) -> SeriesQuery:
+    def parse(
+        self,
+        body: dict[str, Any],
+        report: Report,
+        *,
+        context: Context,
+        export: bool = False,
+        segment_context: Context | None = None,
+    ) -> SeriesQuery:
         query = parse_series_query(body, report, context=context)
         if export:  # refused at once rather than failing on the worker
             series.zone_ranges(context=context, query=query)

@@ -2,6 +2,8 @@
 
 - A page cursor (``next_page_info``/``page_info``) is opaque and signed: only a value the server issued is valid,
   so a random string is rightly ``422 invalid_cursor``. Positive cases start from the first page (null).
+- A ``segment`` id is valid only when that segment exists in a community of the context (and the run saves none):
+  a random id is rightly ``422 invalid_value``. Positive cases send none (null).
 - An ``Idempotency-Key`` binds the first request sent with it: a random key repeated with another body is rightly
   ``422 not_allowed``. Positive cases get a key of their own.
 - A timeseries window relates two fields (``to`` after ``from``, at most 150 buckets of the interval) and stays
@@ -53,6 +55,8 @@ def map_case(context: Any, case: Any) -> Any:
         for key in _CURSORS:
             if isinstance(case.body.get(key), str):
                 case.body[key] = None
+        if case.body.get("segment") is not None:
+            case.body["segment"] = None
         _window(case.body)
     if case.query:
         for key in _CURSORS:

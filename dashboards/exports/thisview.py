@@ -91,10 +91,15 @@ def export_this_view(request: HttpRequest) -> HttpResponse:
     principal = user_principal(request.user)
     if not _may_export(principal, ids):
         raise PermissionDenied("Only admins of every club in view can export it.")
-    view_filter = parse_view_filter(QueryDict(request.POST.get("query", "")), MEMBERS)
+    query = QueryDict(request.POST.get("query", ""))
+    view_filter = parse_view_filter(query, MEMBERS)
     if view_filter.error:
         return _refuse(request, view_filter.error)
     body: dict[str, Any] = {"report": MEMBERS.name, "format": export_format, "filter": view_filter.raw}
+    segment = query.get("segment", "")
+    if segment:
+        # The API's own "segment" key: the export parser checks that the segment is of a club in view.
+        body["segment"] = int(segment) if segment.isdigit() and len(segment) <= 18 else segment
     aggregate_by = _aggregate_by(what, ids)
     if aggregate_by is not None:
         body["aggregate_by"] = aggregate_by

@@ -24,6 +24,7 @@ from reporting.models import Export
 from reporting.query import errors
 from reporting.query.errors import ErrorTree, invalid
 from reporting.query.request import query_cost
+from reporting.segments import segment_filter_for_cost
 
 EXPORT_COST_FACTOR = 5  # reporting-api.md §4: an export costs its query's cost x 5
 _LIST_DEFAULT, _LIST_MAX = 20, 100
@@ -61,7 +62,11 @@ class QueryExportView(ExportView):
     @extend_schema(**schema.export_create(operation_id="createExport", summary="Export a query"))
     def post(self, request: Request) -> Response:
         context, body, report = self.report_request(request, self.permit)
-        self.charge(request, context, query_cost(report, body.get("filter")) * EXPORT_COST_FACTOR)
+        self.charge(
+            request,
+            context,
+            query_cost(report, body.get("filter"), segment_filter_for_cost(body, context)) * EXPORT_COST_FACTOR,
+        )
         export_request = parse_export_request(body, report, context=context)
         key = parse_idempotency_key(request.headers.get("Idempotency-Key"))
         try:

@@ -23,6 +23,7 @@ from reporting.query.series_request import parse_bound, window_condition, with_d
 from reporting.query.values import ValueIssue
 from reporting.reports import all_reports
 from reporting.rollups import source_header, sources_recorded
+from reporting.segments import segment_filter_for_cost
 
 FIELD_METADATA_KEYS = frozenset({"report", "field", "filter", "limit"})
 
@@ -31,7 +32,7 @@ class QueryView(ReportingView):
     @extend_schema(**schema.QUERY)
     def post(self, request: Request) -> Response:
         context, body, report = self.report_request(request, permits.QUERY)
-        self.charge(request, context, query_cost(report, body.get("filter")))
+        self.charge(request, context, query_cost(report, body.get("filter"), segment_filter_for_cost(body, context)))
         with sources_recorded() as sources:
             envelope = selectors.query_envelope(context=context, body=body)
         # Which tables answered (the base table or a rollup), for debugging; never part of the body.

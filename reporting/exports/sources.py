@@ -80,9 +80,11 @@ class ExportPlan:
         return [column.name for column in self.columns]
 
 
-def _rows(report: Report, body: dict[str, Any], context: Context) -> Rows:
+def _rows(report: Report, body: dict[str, Any], context: Context, *, accepted: Context | None = None) -> Rows:
+    """``accepted``: the context the export was accepted in, which decides the segments its body may name."""
     result = result_type_of(report)
-    return result.export_rows(context=context, query=result.parse(body, report, context=context, export=True))
+    query = result.parse(body, report, context=context, export=True, segment_context=accepted)
+    return result.export_rows(context=context, query=query)
 
 
 def exportable_reports() -> list[Report]:
@@ -109,7 +111,7 @@ def build_plan(
     names = community_names or {}
     segments = tuple(
         Segment(
-            _rows(report, body, context.narrowed([community_id])),
+            _rows(report, body, context.narrowed([community_id]), accepted=context),
             prefix=(
                 (Column("community_id", FieldType.INTEGER), community_id),
                 (Column("community_name", FieldType.STRING), names.get(community_id, "")),

@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from reporting.conf import reporting_setting
 from reporting.query import errors
 from reporting.query.errors import ErrorTree, InvalidParameters, invalid
-from reporting.query.filters import Node, count_logical_nodes, parse_filter
+from reporting.query.filters import Logical, Node, count_logical_nodes, parse_filter
 from reporting.reports import all_reports, get_report
 from reporting.reports.declarations import Aggregation, Report
 
-RECORDS_KEYS = frozenset({"report", "filter", "aggregate_by", "limit", "next_page_info", "page_info"})
+RECORDS_KEYS = frozenset({"report", "filter", "aggregate_by", "limit", "next_page_info", "page_info", "segment"})
+MAX_SEGMENT_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class StoredSegment:
+    """A saved segment as a query sees it: its id, its report's name and its filter tree (reporting.segments)."""
+
+    id: int
+    report: str
+    filter_raw: Any
+
+
+class SegmentSource(Protocol):
+    def find(self, segment_id: int) -> StoredSegment | None:
+        """The segment with this id among those the request's context may use, else None (whether it exists
+        elsewhere or not at all: the answer must be the same)."""
 
 
 @dataclass(frozen=True)
@@ -47,18 +63,32 @@ def lookup_report(body: dict[str, Any], reports: Collection[Report] | None = Non
     return report
 
 
-def query_cost(report: Report, raw_filter: Any) -> int:
-    """The report's cost + 1 per ``and`` node + 3 per ``or`` node (reporting-api.md §4)."""
+def query_cost(report: Report, raw_filter: Any, segment_filter: Any = None) -> int:
+    """The report's cost + 1 per ``and`` node + 3 per ``or`` node (reporting-api.md §4), of the body's filter and
+    of the segment's it names (a saved tree costs what it costs written out)."""
     ands, ors = count_logical_nodes(raw_filter)
-    return report.cost + ands + 3 * ors
+    segment_ands, segment_ors = count_logical_nodes(segment_filter)
+    return report.cost + ands + segment_ands + 3 * (ors + segment_ors)
 
 
 def parse_records_query(
-    body: dict[str, Any], report: Report, *, allowed_keys: frozenset[str] = RECORDS_KEYS
+    body: dict[str, Any],
+    report: Report,
+    *,
+    allowed_keys: frozenset[str] = RECORDS_KEYS,
+    segments: SegmentSource | None = None,
 ) -> RecordsQuery:
+    """``segments`` resolves a body's ``"segment": id``; without it (in-process readers) the key is refused."""
     errors_ = ErrorTree()
-    reject_unknown_keys(body, allowed_keys, errors_)
+    reject_unknown_keys(body, allowed_keys if segments is not None else allowed_keys - {"segment"}, errors_)
     node = parse_filter(body.get("filter"), report, errors_)
+    filter_raw = body.get("filter")
+    segment = _segment(body.get("segment"), report, segments, errors_)
+    if segment is not None and not errors_:
+        segment_node, _ = segment
+        node = segment_node if node is None else Logical("and", (segment_node, node))
+        # Bound into cursors: a page of "segment 7" is not a page of the filter alone, nor of 7 once edited.
+        filter_raw = {"segment": segment[1].id, "segment_filter": segment[1].filter_raw, "filter": filter_raw}
     aggregation = _aggregation(body.get("aggregate_by"), report, errors_)
     limit = parse_limit(body.get("limit"), errors_)
     cursor, cursor_path = _cursor(body, errors_)
@@ -66,12 +96,37 @@ def parse_records_query(
     return RecordsQuery(
         report=report,
         filter=node,
-        filter_raw=body.get("filter"),
+        filter_raw=filter_raw,
         aggregation=aggregation,
         limit=limit,
         cursor=cursor,
         cursor_path=cursor_path,
     )
+
+
+def _segment(
+    raw: Any, report: Report, segments: SegmentSource | None, errors_: ErrorTree
+) -> tuple[Node, StoredSegment] | None:
+    """The segment a body names, parsed again by the API's own filter parser (the declaration may have changed
+    since it was saved); every problem is an error at ``segment``."""
+    if raw is None or segments is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        errors_.add(("segment",), errors.INVALID_TYPE, expected="integer")
+        return None
+    found = segments.find(raw) if 1 <= raw <= MAX_SEGMENT_ID else None
+    if found is None:
+        errors_.add(("segment",), errors.INVALID_VALUE, expected="the id of a segment of a community in context")
+        return None
+    if found.report != report.name:
+        errors_.add(("segment",), errors.NOT_ALLOWED, report=found.report)
+        return None
+    stored_errors = ErrorTree()
+    node = parse_filter(found.filter_raw, report, stored_errors)
+    if stored_errors or node is None:
+        errors_.add(("segment",), errors.INVALID_VALUE, reason="its saved filter is no longer valid")
+        return None
+    return node, found
 
 
 def _aggregation(raw: Any, report: Report, errors_: ErrorTree) -> Aggregation | None:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
+from reporting.models import Segment
 from tests.dashboards.dataset import counts, select
 from tests.dashboards.test_browser import (  # noqa: F401  (fixtures)
     ARTIFACTS,
@@ -70,6 +71,10 @@ def test_vendored_axe_is_the_published_file() -> None:
 
 def test_axe_finds_no_serious_violation_on_any_page(live_server, browser, console, dataset, admin, places):
     base = live_server.url
+    women = Segment.objects.create(community_id=235, name="Women", filter={"type": "equal", "field": "gender",
+                                                                           "value": "woman"})  # fmt: skip
+    ios = Segment.objects.create(community_id=235, name="iOS", filter={"type": "equal", "field": "optin_platform",
+                                                                       "value": "ios"})  # fmt: skip
     page = axe_page(browser, console)
     checked: dict[str, list[dict[str, Any]]] = {}
     page.goto(base + "/accounts/login/")
@@ -84,6 +89,11 @@ def test_axe_finds_no_serious_violation_on_any_page(live_server, browser, consol
         "exports": "/exports/",
         "filter error (400)": "/clubs/235/?age=200",
         "no access (403)": "/clubs/240/",
+        "segments": "/clubs/235/segments/",
+        "overview, segment": f"/clubs/235/?segment={women.id}&optin_platform=ios",
+        "segment compare": f"/clubs/235/segments/compare/?a={women.id}&b={ios.id}",
+        "segment delete": f"/clubs/235/segments/{ios.id}/delete",
+        "unknown segment (400)": f"/clubs/235/?segment={ios.id + 1000}",
     }
     for name, path in pages.items():
         response = page.goto(base + path)
@@ -98,11 +108,13 @@ def test_axe_finds_no_serious_violation_on_any_page(live_server, browser, consol
     log_in(phone, base, "/clubs/235/", username="ada")
     drawn(phone)
     checked["overview, phone"] = serious_violations(phone)
+    phone.goto(base + "/clubs/235/segments/")
+    checked["segments, phone"] = serious_violations(phone)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "axe-violations.json").write_text(json.dumps(checked, indent=1))
     failing = {name: [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in found] for name, found in checked.items()}
     assert {name: found for name, found in failing.items() if found} == {}
-    assert len(checked) == len(pages) + 2
+    assert len(checked) == len(pages) + 3
 
 
 def test_axe_on_the_api_docs(live_server, browser, dataset, admin, places):

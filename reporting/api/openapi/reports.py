@@ -295,6 +295,14 @@ def _query_properties(enums: Enums, report: Report, *, paged: bool) -> tuple[dic
         properties["from"] = WINDOW_BOUND
         properties["to"] = {**WINDOW_BOUND, "description": f"After from. {WINDOW_BOUND['description']}"}
         return properties, ["report", "from", "to"]
+    properties["segment"] = nullable(
+        {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1,
+            "description": "A saved segment of a community in context (of this report): its filter AND `filter`",
+        }
+    )
     if paged:
         limit = {"type": "integer", "minimum": 1, "maximum": reporting_setting("MAX_PAGE_SIZE")}
         properties["limit"] = nullable({**limit, "default": reporting_setting("DEFAULT_PAGE_SIZE")})
