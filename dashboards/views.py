@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from dashboards.access import accessible_clubs, is_admin, require_clubs
 from dashboards.exports.thisview import export_view_context
 from dashboards.overview import CHARTS, filter_bar
 from dashboards.selectors import OverviewData, Scope, member_counts
+from dashboards.streaming import streamed_page
 from dashboards.urlfilters import parse_view_filter
 from reporting.models import Community
 from reporting.reports.members import MEMBERS
@@ -69,7 +70,7 @@ def club_go(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @gzip_page  # the page carries every figure as JSON (about 130 KB); Django's gzip pads against BREACH
-def club(request: HttpRequest, club_id: int) -> HttpResponse:
+def club(request: HttpRequest, club_id: int) -> HttpResponse | StreamingHttpResponse:
     clubs = require_clubs(request.user, [club_id])
     return _dashboard(request, clubs, keep=())
 
@@ -77,7 +78,7 @@ def club(request: HttpRequest, club_id: int) -> HttpResponse:
 @require_GET
 @login_required
 @gzip_page  # the page carries every figure as JSON (about 130 KB); Django's gzip pads against BREACH
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Several clubs side by side: ``/clubs/?ids=235,236`` (``ids=235&ids=236`` from the form works too)."""
     ids = _requested_ids(request)
     if ids is None:
@@ -121,7 +122,9 @@ def _filter_suffix(request: HttpRequest) -> str:
     return f"?{query.urlencode()}" if query else ""
 
 
-def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequence[tuple[str, str]]) -> HttpResponse:
+def _dashboard(
+    request: HttpRequest, clubs: Sequence[Community], *, keep: Sequence[tuple[str, str]]
+) -> HttpResponse | StreamingHttpResponse:
     view_filter = parse_view_filter(request.GET, MEMBERS)
     period = growth.period_for(request.GET, clubs)
     keep = [*keep, *period.params]  # the growth period is part of every shared URL of the view
@@ -145,19 +148,22 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
         # The pickers and chips show the rejected parameters too, so each can be removed on its own.
         context["bar"] = filter_bar(view_filter=view_filter, picker_values=data.picker_values, places={}, keep=keep)
         return render(request, "dashboards/overview.html", context, status=400)
-    picker_values = data.picker_values
-    places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
-    context["bar"] = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
-    context["kpis"] = charts.kpi_view(data.kpis, names)
-    context["export_view"] = export_view_context(request.user, clubs, view_filter.query_string())
-    query = context["query"]
-    context["cards"] = [
-        {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
-        for key, build in CHARTS.items()
-    ]
-    growth_data = growth.GrowthData(clubs=clubs, view_filter=view_filter, period=period, as_of=timezone.now())
-    context["growth"] = growth.section(growth_data, page_params=[*keep, *view_filter.params])
-    return render(request, "dashboards/overview.html", context)
+
+    def complete(context: dict[str, Any]) -> None:
+        picker_values = data.picker_values
+        places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
+        context["bar"] = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
+        context["kpis"] = charts.kpi_view(data.kpis, names)
+        context["export_view"] = export_view_context(request.user, clubs, view_filter.query_string())
+        query = context["query"]
+        context["cards"] = [
+            {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
+            for key, build in CHARTS.items()
+        ]
+        growth_data = growth.GrowthData(clubs=clubs, view_filter=view_filter, period=period, as_of=timezone.now())
+        context["growth"] = growth.section(growth_data, page_params=[*keep, *view_filter.params])
+
+    return streamed_page(request, "dashboards/overview.html", context, complete)
 
 
 def _csv_url(clubs: Sequence[Community], key: str, query: str) -> str:
