@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from dashboards import charts, growth
 from dashboards.access import accessible_clubs, is_admin, require_clubs
+from dashboards.alongside import alongside
 from dashboards.exports.thisview import export_view_context
 from dashboards.overview import CHARTS, filter_bar
 from dashboards.selectors import OverviewData, Scope, member_counts
@@ -150,6 +151,8 @@ def _dashboard(
         return render(request, "dashboards/overview.html", context, status=400)
 
     def complete(context: dict[str, Any]) -> None:
+        growth_data = growth.GrowthData(clubs=clubs, view_filter=view_filter, period=period, as_of=timezone.now())
+        growth_section = alongside(lambda: growth.section(growth_data, page_params=[*keep, *view_filter.params]))
         picker_values = data.picker_values
         places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
         context["bar"] = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
@@ -160,8 +163,7 @@ def _dashboard(
             {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
             for key, build in CHARTS.items()
         ]
-        growth_data = growth.GrowthData(clubs=clubs, view_filter=view_filter, period=period, as_of=timezone.now())
-        context["growth"] = growth.section(growth_data, page_params=[*keep, *view_filter.params])
+        context["growth"] = growth_section()
 
     return streamed_page(request, "dashboards/overview.html", context, complete)
 
