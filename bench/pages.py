@@ -9,8 +9,9 @@ driven by Playwright, opens it at a laptop (1440x900) and a phone (390x844, touc
 * time to first chart: from navigation start to the moment the first chart is drawn (the page marks a
   ``.plot`` with ``data-drawn`` once Plotly's ``newPlot`` has drawn it, right after ``plotly_afterplot``),
   observed by a script Playwright adds before the page's own; the median of a few cold visits (empty cache),
-  plus one repeat visit (cache warm: fingerprinted files are not requested again). The server's own time
-  (first byte) is printed beside it, since at a million members it is most of the wait.
+  plus one repeat visit (cache warm: fingerprinted files are not requested again). The server's own time is
+  printed beside it, since at a million members it is most of the wait: the first byte (the page's head, sent
+  before anything is computed: dashboards/streaming.py) and the last byte (the page computed and sent).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ OBSERVE_CHARTS = """
 })();
 """
 TIMINGS_JS = """() => ({first: window.__charts.first, all: window.__charts.all,
-  ttfb: performance.getEntriesByType('navigation')[0].responseStart})"""
+  ttfb: performance.getEntriesByType('navigation')[0].responseStart,
+  done: performance.getEntriesByType('navigation')[0].responseEnd})"""
 
 
 def _largest_club() -> int:
@@ -166,6 +168,8 @@ def _measure(browser: Any, base: str, path: str, cookie: str, options: dict[str,
         "first": statistics.median(t["first"] for t in cold),
         "all": statistics.median(t["all"] for t in cold),
         "ttfb": statistics.median(t["ttfb"] for t in cold),
+        "done": statistics.median(t["done"] for t in cold),
+        "after_done": statistics.median(t["first"] - t["done"] for t in cold),
         "warm_first": warm["first"],
         **weight,
     }
@@ -209,7 +213,8 @@ def run(env: Any, reporter: Reporter) -> None:
                     "<= 500 KB",
                     m["total_wire"] <= TARGET_WIRE_BYTES,
                 )
-                reporter.add(section, f"{label}: server first byte", f"{m['ttfb']:,.0f} ms")
+                reporter.add(section, f"{label}: server first byte (the head)", f"{m['ttfb']:,.0f} ms")
+                reporter.add(section, f"{label}: server last byte (the page computed)", f"{m['done']:,.0f} ms")
                 reporter.add(
                     section,
                     f"{label}: first chart drawn (cold cache)",
@@ -217,7 +222,7 @@ def run(env: Any, reporter: Reporter) -> None:
                     "<= 1,000 ms",
                     m["first"] <= TARGET_FIRST_CHART_MS,
                 )
-                reporter.add(section, f"{label}: first chart after first byte", f"{m['first'] - m['ttfb']:,.0f} ms")
+                reporter.add(section, f"{label}: first chart after the last byte", f"{m['after_done']:,.0f} ms")
                 reporter.add(section, f"{label}: every chart drawn (cold cache)", f"{m['all']:,.0f} ms")
                 reporter.add(section, f"{label}: first chart drawn (repeat visit)", f"{m['warm_first']:,.0f} ms")
             browser.close()

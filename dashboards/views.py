@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,10 +23,12 @@ from django.views.decorators.http import require_GET
 
 from dashboards import charts, growth
 from dashboards.access import accessible_clubs, is_admin, require_clubs
+from dashboards.alongside import alongside
 from dashboards.exports.thisview import export_view_context
 from dashboards.overview import CHARTS, Chip, FilterBar, filter_bar
 from dashboards.segments import SEGMENT_PARAM, ViewScope, view_scope
 from dashboards.selectors import OverviewData, Scope, member_counts
+from dashboards.streaming import streamed_page
 from dashboards.urlfilters import ViewFilter
 from reporting.models import Community
 
@@ -71,7 +73,7 @@ def club_go(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 @gzip_page  # the page carries every figure as JSON (about 130 KB); Django's gzip pads against BREACH
-def club(request: HttpRequest, club_id: int) -> HttpResponse:
+def club(request: HttpRequest, club_id: int) -> HttpResponse | StreamingHttpResponse:
     clubs = require_clubs(request.user, [club_id])
     return _dashboard(request, clubs, keep=())
 
@@ -79,7 +81,7 @@ def club(request: HttpRequest, club_id: int) -> HttpResponse:
 @require_GET
 @login_required
 @gzip_page  # the page carries every figure as JSON (about 130 KB); Django's gzip pads against BREACH
-def compare(request: HttpRequest) -> HttpResponse:
+def compare(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Several clubs side by side: ``/clubs/?ids=235,236`` (``ids=235&ids=236`` from the form works too)."""
     ids = _requested_ids(request)
     if ids is None:
@@ -123,7 +125,9 @@ def _filter_suffix(request: HttpRequest) -> str:
     return f"?{query.urlencode()}" if query else ""
 
 
-def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequence[tuple[str, str]]) -> HttpResponse:
+def _dashboard(
+    request: HttpRequest, clubs: Sequence[Community], *, keep: Sequence[tuple[str, str]]
+) -> HttpResponse | StreamingHttpResponse:
     scope = view_scope(request.GET, clubs)
     view_filter = scope.view_filter
     period = growth.period_for(request.GET, clubs)
@@ -158,25 +162,29 @@ def _dashboard(request: HttpRequest, clubs: Sequence[Community], *, keep: Sequen
             view_filter,
         )
         return render(request, "dashboards/overview.html", context, status=400)
-    picker_values = data.picker_values
-    places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
-    bar = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
-    context["bar"] = _with_segment_chip(bar, scope, request, clear, view_filter)
-    context["kpis"] = charts.kpi_view(data.kpis, names)
-    context["export_view"] = export_view_context(
-        request.user, clubs, view_filter.query_string(keep=scope.segment_params)
-    )
-    query = context["query"]
-    context["cards"] = [
-        {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
-        for key, build in CHARTS.items()
-    ]
-    # The growth charts read the events' own fields, which a segment's tree does not name: it is listed as not
-    # applied there (as any other filter the events cannot answer), never dropped silently.
-    events_view = replace(view_filter, params=(*scope.segment_params, *view_filter.params))
-    growth_data = growth.GrowthData(clubs=clubs, view_filter=events_view, period=period, as_of=timezone.now())
-    context["growth"] = growth.section(growth_data, page_params=[*keep, *view_filter.params])
-    return render(request, "dashboards/overview.html", context)
+
+    def complete(context: dict[str, Any]) -> None:
+        # The growth charts read the events' own fields, which a segment's tree does not name: it is listed as
+        # not applied there (as any other filter the events cannot answer), never dropped silently.
+        events_view = replace(view_filter, params=(*scope.segment_params, *view_filter.params))
+        growth_data = growth.GrowthData(clubs=clubs, view_filter=events_view, period=period, as_of=timezone.now())
+        growth_section = alongside(lambda: growth.section(growth_data, page_params=[*keep, *view_filter.params]))
+        picker_values = data.picker_values
+        places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
+        bar = filter_bar(view_filter=view_filter, picker_values=picker_values, places=places, keep=keep)
+        context["bar"] = _with_segment_chip(bar, scope, request, clear, view_filter)
+        context["kpis"] = charts.kpi_view(data.kpis, names)
+        context["export_view"] = export_view_context(
+            request.user, clubs, view_filter.query_string(keep=scope.segment_params)
+        )
+        query = context["query"]
+        context["cards"] = [
+            {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
+            for key, build in CHARTS.items()
+        ]
+        context["growth"] = growth_section()
+
+    return streamed_page(request, "dashboards/overview.html", context, complete)
 
 
 def _with_segment_chip(

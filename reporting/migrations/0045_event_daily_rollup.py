@@ -149,7 +149,7 @@ DROP FUNCTION reporting_event_rollup_slot();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0032_audit_log_and_token_lifecycle")]
+    dependencies = [("reporting", "0040_member_rollups")]
 
     operations = [
         migrations.CreateModel(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reporting', '0032_audit_log_and_token_lifecycle'),
+        ('reporting', '0045_event_daily_rollup'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

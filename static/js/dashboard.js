@@ -77,10 +77,32 @@
     return typeof value === "string" && value ? value : null;
   }
 
+  function whenPlotly(callback) {
+    // The bundle is async in the head (it runs while the server still computes the page); when this script
+    // runs first, draw once it has.
+    var bundle = document.getElementById("plotly-bundle");
+    if (typeof window.Plotly !== "undefined" || !bundle) {
+      callback();
+    } else {
+      bundle.addEventListener("load", callback);
+    }
+  }
+
+  function onScreenFirst(plots) {
+    // The charts in the window first, each group in page order (sort is stable).
+    var height = window.innerHeight;
+    var items = Array.prototype.map.call(plots, function (el) {
+      var box = el.getBoundingClientRect();
+      return { el: el, later: box.bottom > 0 && box.top < height ? 0 : 1 };
+    });
+    items.sort(function (a, b) { return a.later - b.later; });
+    return items.map(function (item) { return item.el; });
+  }
+
   function drawInTurn(plots) {
-    // One chart per frame, in page order: the first chart shows as soon as it is drawn instead of after
-    // all of them, and the page stays responsive while the others follow.
-    var queue = Array.prototype.slice.call(plots);
+    // One chart per frame, those on screen first: the first chart shows as soon as it is drawn instead of
+    // after all of them, and the page stays responsive while the others follow.
+    var queue = onScreenFirst(plots);
     (function next() {
       var el = queue.shift();
       if (el) {
@@ -93,7 +115,9 @@
   }
 
   function init() {
-    drawInTurn(document.querySelectorAll(".plot[data-figure-id]"));
+    whenPlotly(function () {
+      drawInTurn(document.querySelectorAll(".plot[data-figure-id]"));
+    });
 
     var switcher = document.querySelector(".js-club-switcher");
     if (switcher) {

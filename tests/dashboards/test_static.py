@@ -34,7 +34,7 @@ def test_bundle_matches_its_recorded_checksum_and_names_its_source() -> None:
 def test_overview_links_the_fingerprinted_bundle_served_compressed_and_immutable(dataset, marketer, settings) -> None:
     client = Client()
     client.force_login(marketer)
-    html = client.get("/clubs/235/", headers={"accept-encoding": "identity"}).content.decode()
+    html = client.get("/clubs/235/", headers={"accept-encoding": "identity"}).getvalue().decode()
     assert "plotly.min.js" not in html
     (url,) = SCRIPT.findall(html)
     response = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
