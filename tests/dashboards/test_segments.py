@@ -60,7 +60,7 @@ def test_saving_the_view_stores_the_apis_filter_tree_and_lists_it_with_plain_sql
     # the exact tree the URL stands for, as the API takes it: no second representation
     assert segment.filter == parse_view_filter({name: [v for n, v in VIEW if n == name] for name, _ in VIEW},
                                                MEMBERS).raw  # fmt: skip
-    page = logged_in.get("/clubs/235/segments/").content.decode()
+    page = logged_in.get("/clubs/235/segments/").getvalue().decode()
     members = sql_count(f"community_id = 235 AND {WHERE}")
     reachable = sql_count(f"community_id = 235 AND {WHERE} AND marketing_via_anything")
     assert f'data-count="{members}"' in page
@@ -74,7 +74,7 @@ def test_duplicate_and_empty_names_are_form_errors(logged_in):
     assert save(logged_in, 235, "Women", VIEW).status_code == 302
     response = save(logged_in, 235, "Women", [("gender", "man")])
     assert response.status_code == 400
-    page = response.content.decode()
+    page = response.getvalue().decode()
     assert "already has a segment named “Women”" in page
     assert 'aria-invalid="true"' in page
     assert 'value="Women"' in page  # the form keeps what was typed
@@ -97,16 +97,16 @@ def test_opening_a_segment_shows_its_members_and_further_filters_narrow_it(logge
     segment = Segment.objects.get()
     response = logged_in.get(f"/clubs/235/?segment={segment.id}")
     assert response.status_code == 200
-    page = response.content.decode()
+    page = response.getvalue().decode()
     where = f"community_id = 235 AND {WHERE}"
     assert tiles(page)[:2] == [sql_count(where), sql_count(f"{where} AND marketing_via_sms")]
     assert "Segment: Women" in page
     # the chip's remove link drops the segment and nothing else
-    narrowed = logged_in.get(f"/clubs/235/?segment={segment.id}&optin_platform=ios").content.decode()
+    narrowed = logged_in.get(f"/clubs/235/?segment={segment.id}&optin_platform=ios").getvalue().decode()
     assert tiles(narrowed)[0] == sql_count(f"{where} AND optin_platform = 'ios'")
     assert 'href="?optin_platform=ios" aria-label="Remove filter Segment: Women"' in narrowed
     # the CSV of a chart applies the segment too
-    csv = logged_in.get(f"/clubs/235/data/gender.csv?segment={segment.id}").content.decode()
+    csv = logged_in.get(f"/clubs/235/data/gender.csv?segment={segment.id}").getvalue().decode()
     women = sql_count(where + " AND gender = 'woman'")
     assert f"woman,{women}" in csv
 
@@ -128,7 +128,7 @@ def test_another_clubs_segment_is_refused_everywhere(logged_in, stockholm_segmen
     foreign_page = logged_in.get(f"/clubs/235/?segment={sid}")
     unknown_page = logged_in.get(f"/clubs/235/?segment={unknown}")
     assert foreign_page.status_code == unknown_page.status_code == 400
-    assert "Stockholm" not in foreign_page.content.decode()
+    assert "Stockholm" not in foreign_page.getvalue().decode()
     assert logged_in.get(f"/clubs/235/data/gender.csv?segment={sid}").status_code == 400
     assert logged_in.get(f"/clubs/235/segments/compare/?a={sid}&b={sid}").status_code == 404
     # the club it belongs to is not the marketer's: 403 as for any page of that club
@@ -149,7 +149,7 @@ def test_a_segment_of_one_club_is_not_applied_on_another_clubs_page(logged_in):
     segment = Segment.objects.get()
     assert logged_in.get(f"/clubs/235/?segment={segment.id}").status_code == 400
     # comparing both clubs may use it: its filter applies to the clubs in view
-    page = logged_in.get(f"/clubs/?ids=235,236&segment={segment.id}").content.decode()
+    page = logged_in.get(f"/clubs/?ids=235,236&segment={segment.id}").getvalue().decode()
     assert tiles(page)[0] == sql_count(f"community_id IN (235, 236) AND {WHERE}")
 
 
@@ -158,7 +158,7 @@ def test_delete_asks_first_then_deletes(logged_in):
     segment = Segment.objects.get()
     confirm = logged_in.get(f"/clubs/235/segments/{segment.id}/delete")
     assert confirm.status_code == 200
-    assert "Delete segment “Women”?" in confirm.content.decode()
+    assert "Delete segment “Women”?" in confirm.getvalue().decode()
     assert Segment.objects.exists()
     response = logged_in.post(f"/clubs/235/segments/{segment.id}/delete")
     assert response.status_code == 302
@@ -172,7 +172,7 @@ def test_compare_shows_shares_and_the_difference_in_points(logged_in):
     women, ios = Segment.objects.get(name="Women"), Segment.objects.get(name="iOS")
     response = logged_in.get(f"/clubs/235/segments/compare/?a={women.id}&b={ios.id}")
     assert response.status_code == 200
-    page = response.content.decode()
+    page = response.getvalue().decode()
     a_where, b_where = f"community_id = 235 AND {WHERE}", "community_id = 235 AND optin_platform = 'ios'"
     a_total, b_total = sql_count(a_where), sql_count(b_where)
     a_woman, b_woman = sql_count(f"{a_where} AND gender = 'woman'"), sql_count(f"{b_where} AND gender = 'woman'")
@@ -192,7 +192,7 @@ def test_export_this_view_passes_the_segment_as_the_apis_key(client, dataset, ma
     client.force_login(admin)
     save(client, 235, "Women", VIEW)
     segment = Segment.objects.get()
-    page = client.get(f"/clubs/235/?segment={segment.id}").content.decode()
+    page = client.get(f"/clubs/235/?segment={segment.id}").getvalue().decode()
     assert f'name="query" value="segment={segment.id}"' in page
     response = client.post("/exports/view", {"ids": "235", "what": "records", "query": f"segment={segment.id}"})
     assert response.status_code == 302
