@@ -1,7 +1,7 @@
 """Every statement on the reporting read path is scoped by community (docs/scale-out.md): what a Citus cluster
 distributed by ``community_id`` needs to route a report to the node holding the community instead of asking all.
 
-The statements are captured where every reporting read passes (``reporting.selectors.fetch_rows``) for every
+The statements are captured where every reporting read passes (``reporting.selectors.fetch_tuples``) for every
 report's records, each of its aggregations, the aggregation bundle and each filterable field's values. Each
 reference to a table that has a ``community_id`` column (found from the models, not listed here) must be
 constrained on that column, and the context's community ids must be bound as a parameter."""
@@ -36,11 +36,13 @@ def _community_tables() -> set[str]:
 def statements(monkeypatch: pytest.MonkeyPatch) -> list[Fragment]:
     captured: list[Fragment] = []
 
-    def capture(statement: Fragment) -> list[dict[str, Any]]:
+    def capture(statement: Fragment) -> tuple[list[str], list[tuple[Any, ...]]]:
         captured.append(statement)
-        return []
+        return [], []
 
-    monkeypatch.setattr(selectors, "fetch_rows", capture)
+    # fetch_rows reads through fetch_tuples, as records pages do directly: every read passes here.
+    monkeypatch.setattr(selectors, "fetch_tuples", capture)
+    monkeypatch.setattr(selectors, "shape_tuples", lambda *_: [])
     # A source's freshness step (members_grouped_count takes a missing snapshot) writes before the read; it is
     # scoped by the same ids, and is not a read this test captures.
     monkeypatch.setattr(selectors, "prepare_source", lambda **_: None)
