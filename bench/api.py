@@ -18,13 +18,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import psycopg
 from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 
 from bench.reporter import Reporter, median_seconds
-from bench.setup import BenchEnv
+from bench.setup import BenchEnv, baseline_connection
 from reporting.models import Community
 from reporting.query import cursor as cursors
 from reporting.services import api_client_create
@@ -96,8 +95,7 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
                                  community_ids=ids)  # fmt: skip
     client = Client()
     headers = {"Authorization": f"Bearer {token}", "X-Customer": "_".join(map(str, ids))}
-    dsn = connection.get_connection_params()
-    baseline = psycopg.connect(**{k: v for k, v in dsn.items() if k not in ("cursor_factory", "context")})
+    baseline = baseline_connection()
     params = {"ids": ids}
 
     def api_call(body: dict[str, Any]) -> Any:

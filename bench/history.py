@@ -15,13 +15,11 @@ import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
-from django.db import connection
 from django.test import Client
 from django.test.utils import override_settings
 
 from bench.reporter import Reporter, median_seconds
-from bench.setup import BenchEnv
+from bench.setup import BenchEnv, baseline_connection
 from reporting import permits
 from reporting.models import Community
 from reporting.rollups.events_choice import base_path_only
@@ -54,8 +52,7 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
     _, token = api_client_create(name="bench history", permits=granted, community_ids=ids)
     client = Client()
     headers = {"Authorization": f"Bearer {token}", "X-Customer": str(community.id)}
-    dsn = connection.get_connection_params()
-    baseline = psycopg.connect(**{k: v for k, v in dsn.items() if k not in ("cursor_factory", "context")})
+    baseline = baseline_connection()
     today = dt.datetime.now(zoneinfo.ZoneInfo(zone)).date()
     first = today - dt.timedelta(days=5 * CHUNK_DAYS)
     chunks = [(first + dt.timedelta(days=CHUNK_DAYS * k), first + dt.timedelta(days=CHUNK_DAYS * (k + 1)))

@@ -13,13 +13,13 @@ import time
 from typing import Any
 
 import psycopg
-from django.db import connection, connections
+from django.db import connections
 from django.test import Client
 from django.test.utils import override_settings
 
 from bench.api import hand_written_sql
 from bench.reporter import Reporter, median_seconds
-from bench.setup import BenchEnv
+from bench.setup import BenchEnv, baseline_connection
 from reporting.ingestion.service import ingest_members
 from reporting.models import Community, Member
 from reporting.query.plan import aggregation_plan
@@ -50,8 +50,7 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
                                  community_ids=ids)  # fmt: skip
     client = Client()
     headers = {"Authorization": f"Bearer {token}", "X-Customer": "_".join(map(str, ids))}
-    dsn = connection.get_connection_params()
-    baseline = psycopg.connect(**{k: v for k, v in dsn.items() if k not in ("cursor_factory", "context")})
+    baseline = baseline_connection()
     params = {"ids": ids}
 
     def api_call(body: dict[str, Any], sources: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import psycopg
 from django.core.management import call_command
 from django.db import connection
 
@@ -27,3 +28,9 @@ class BenchEnv:
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM ANALYZE reporting_member")
         self._seeded = True
+
+
+def baseline_connection() -> psycopg.Connection:
+    """A plain psycopg connection to the benchmark database, for the hand-written SQL every ratio divides by."""
+    dsn = connection.get_connection_params()
+    return psycopg.connect(**{k: v for k, v in dsn.items() if k not in ("cursor_factory", "context")})
