@@ -5,56 +5,15 @@ into a set-based delta per (club, local date, type, channel, subchannel, platfor
 added to the writer's slot, negative ones merge every slot of the key into one row (so no row ever holds 0 or
 less). A club's time zone change recomputes that club; a deleted club loses its rows. See
 reporting/rollups/events.py and docs/performance.md ("Daily event rollups").
+
+The SQL is literal, frozen from what this module generated (from a key list, with f-strings) when it was
+written, so that no edit here or in reporting/rollups/events.py changes what the migration does to a database
+that runs it. tests/rollups/test_frozen_migration.py checks the catalog it leaves.
 """
 
 from django.db import migrations, models
 
-KEY = "community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender"
-COLUMNS = f"{KEY}, slot, events"
-_NULLABLE = ("optin_channel", "optin_subchannel", "gender")
-_SAME_KEY = " AND ".join(
-    ["r.community_id = d.community_id", "r.local_date = d.local_date", "r.type = d.type",
-     "r.optin_platform = d.optin_platform"]
-    + [f"r.{c} IS NOT DISTINCT FROM d.{c}" for c in _NULLABLE]
-)  # fmt: skip
-_UPSERT_TAIL = f"ON CONFLICT ({KEY}, slot) DO UPDATE SET events = r.events + EXCLUDED.events"
-
-
-def _rows(table: str, sign: int) -> str:
-    return (
-        f"SELECT community_id, occurred_at, type, optin_channel, optin_subchannel, optin_platform, gender,"
-        f" {sign} AS sign FROM {table}"
-    )
-
-
-def _apply(rows: str) -> str:
-    """One statement: the delta of ``rows`` (+1 new, -1 old) per key; additions go to this transaction's slot,
-    subtractions merge the key's slots into one row, dropped when nothing is left."""
-    return f"""
-    WITH delta AS (
-        SELECT e.community_id, (e.occurred_at AT TIME ZONE c.timezone)::date AS local_date, e.type,
-               e.optin_channel, e.optin_subchannel, e.optin_platform, e.gender, sum(e.sign) AS events
-        FROM ({rows}) AS e JOIN reporting_community AS c ON c.id = e.community_id
-        GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(e.sign) <> 0
-    ),
-    added AS (
-        INSERT INTO reporting_eventdailyrollup AS r ({COLUMNS})
-        SELECT {KEY}, chosen_slot, events FROM delta WHERE events > 0 ORDER BY {KEY}
-        {_UPSERT_TAIL}
-    ),
-    merged AS (
-        DELETE FROM reporting_eventdailyrollup AS r USING delta AS d
-        WHERE d.events < 0 AND {_SAME_KEY}
-        RETURNING {", ".join("r." + c for c in KEY.split(", "))}, r.events, d.events AS change
-    )
-    INSERT INTO reporting_eventdailyrollup AS r ({COLUMNS})
-    SELECT {KEY}, chosen_slot, sum(events) + min(change) FROM merged
-    GROUP BY {KEY} HAVING sum(events) + min(change) > 0 ORDER BY {KEY}
-    {_UPSERT_TAIL};
-    """
-
-
-FUNCTIONS = f"""
+EVENT_ROLLUP_CREATE = """
 -- The slot of this transaction: the first of eight that no other open transaction holds (a transaction-level
 -- advisory lock), remembered for the rest of the transaction. Two importers of one club then never wait on each
 -- other's rows of today; a ninth shares a slot and waits.
@@ -82,11 +41,74 @@ DECLARE
     chosen_slot smallint := reporting_event_rollup_slot();
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        {_apply(_rows("new_events", 1))}
+        
+    WITH delta AS (
+        SELECT e.community_id, (e.occurred_at AT TIME ZONE c.timezone)::date AS local_date, e.type,
+               e.optin_channel, e.optin_subchannel, e.optin_platform, e.gender, sum(e.sign) AS events
+        FROM (SELECT community_id, occurred_at, type, optin_channel, optin_subchannel, optin_platform, gender, 1 AS sign FROM new_events) AS e JOIN reporting_community AS c ON c.id = e.community_id
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(e.sign) <> 0
+    ),
+    added AS (
+        INSERT INTO reporting_eventdailyrollup AS r (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
+        SELECT community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, chosen_slot, events FROM delta WHERE events > 0 ORDER BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender
+        ON CONFLICT (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot) DO UPDATE SET events = r.events + EXCLUDED.events
+    ),
+    merged AS (
+        DELETE FROM reporting_eventdailyrollup AS r USING delta AS d
+        WHERE d.events < 0 AND r.community_id = d.community_id AND r.local_date = d.local_date AND r.type = d.type AND r.optin_platform = d.optin_platform AND r.optin_channel IS NOT DISTINCT FROM d.optin_channel AND r.optin_subchannel IS NOT DISTINCT FROM d.optin_subchannel AND r.gender IS NOT DISTINCT FROM d.gender
+        RETURNING r.community_id, r.local_date, r.type, r.optin_channel, r.optin_subchannel, r.optin_platform, r.gender, r.events, d.events AS change
+    )
+    INSERT INTO reporting_eventdailyrollup AS r (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
+    SELECT community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, chosen_slot, sum(events) + min(change) FROM merged
+    GROUP BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender HAVING sum(events) + min(change) > 0 ORDER BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender
+    ON CONFLICT (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot) DO UPDATE SET events = r.events + EXCLUDED.events;
+    
     ELSIF TG_OP = 'DELETE' THEN
-        {_apply(_rows("old_events", -1))}
+        
+    WITH delta AS (
+        SELECT e.community_id, (e.occurred_at AT TIME ZONE c.timezone)::date AS local_date, e.type,
+               e.optin_channel, e.optin_subchannel, e.optin_platform, e.gender, sum(e.sign) AS events
+        FROM (SELECT community_id, occurred_at, type, optin_channel, optin_subchannel, optin_platform, gender, -1 AS sign FROM old_events) AS e JOIN reporting_community AS c ON c.id = e.community_id
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(e.sign) <> 0
+    ),
+    added AS (
+        INSERT INTO reporting_eventdailyrollup AS r (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
+        SELECT community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, chosen_slot, events FROM delta WHERE events > 0 ORDER BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender
+        ON CONFLICT (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot) DO UPDATE SET events = r.events + EXCLUDED.events
+    ),
+    merged AS (
+        DELETE FROM reporting_eventdailyrollup AS r USING delta AS d
+        WHERE d.events < 0 AND r.community_id = d.community_id AND r.local_date = d.local_date AND r.type = d.type AND r.optin_platform = d.optin_platform AND r.optin_channel IS NOT DISTINCT FROM d.optin_channel AND r.optin_subchannel IS NOT DISTINCT FROM d.optin_subchannel AND r.gender IS NOT DISTINCT FROM d.gender
+        RETURNING r.community_id, r.local_date, r.type, r.optin_channel, r.optin_subchannel, r.optin_platform, r.gender, r.events, d.events AS change
+    )
+    INSERT INTO reporting_eventdailyrollup AS r (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
+    SELECT community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, chosen_slot, sum(events) + min(change) FROM merged
+    GROUP BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender HAVING sum(events) + min(change) > 0 ORDER BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender
+    ON CONFLICT (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot) DO UPDATE SET events = r.events + EXCLUDED.events;
+    
     ELSE
-        {_apply(_rows("new_events", 1) + " UNION ALL " + _rows("old_events", -1))}
+        
+    WITH delta AS (
+        SELECT e.community_id, (e.occurred_at AT TIME ZONE c.timezone)::date AS local_date, e.type,
+               e.optin_channel, e.optin_subchannel, e.optin_platform, e.gender, sum(e.sign) AS events
+        FROM (SELECT community_id, occurred_at, type, optin_channel, optin_subchannel, optin_platform, gender, 1 AS sign FROM new_events UNION ALL SELECT community_id, occurred_at, type, optin_channel, optin_subchannel, optin_platform, gender, -1 AS sign FROM old_events) AS e JOIN reporting_community AS c ON c.id = e.community_id
+        GROUP BY 1, 2, 3, 4, 5, 6, 7 HAVING sum(e.sign) <> 0
+    ),
+    added AS (
+        INSERT INTO reporting_eventdailyrollup AS r (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
+        SELECT community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, chosen_slot, events FROM delta WHERE events > 0 ORDER BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender
+        ON CONFLICT (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot) DO UPDATE SET events = r.events + EXCLUDED.events
+    ),
+    merged AS (
+        DELETE FROM reporting_eventdailyrollup AS r USING delta AS d
+        WHERE d.events < 0 AND r.community_id = d.community_id AND r.local_date = d.local_date AND r.type = d.type AND r.optin_platform = d.optin_platform AND r.optin_channel IS NOT DISTINCT FROM d.optin_channel AND r.optin_subchannel IS NOT DISTINCT FROM d.optin_subchannel AND r.gender IS NOT DISTINCT FROM d.gender
+        RETURNING r.community_id, r.local_date, r.type, r.optin_channel, r.optin_subchannel, r.optin_platform, r.gender, r.events, d.events AS change
+    )
+    INSERT INTO reporting_eventdailyrollup AS r (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
+    SELECT community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, chosen_slot, sum(events) + min(change) FROM merged
+    GROUP BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender HAVING sum(events) + min(change) > 0 ORDER BY community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender
+    ON CONFLICT (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot) DO UPDATE SET events = r.events + EXCLUDED.events;
+    
     END IF;
     RETURN NULL;
 END $$;
@@ -103,7 +125,7 @@ CREATE FUNCTION reporting_event_rollup_rezone() RETURNS trigger LANGUAGE plpgsql
 BEGIN
     DELETE FROM reporting_eventdailyrollup WHERE community_id = OLD.id;
     IF TG_OP = 'UPDATE' THEN
-        INSERT INTO reporting_eventdailyrollup ({COLUMNS})
+        INSERT INTO reporting_eventdailyrollup (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
         SELECT community_id, (occurred_at AT TIME ZONE NEW.timezone)::date, type, optin_channel, optin_subchannel,
                optin_platform, gender, 0, count(*)
         FROM reporting_memberevent WHERE community_id = NEW.id
@@ -126,7 +148,7 @@ CREATE TRIGGER event_rollup_rezone AFTER UPDATE ON reporting_community
 CREATE TRIGGER event_rollup_club_deleted AFTER DELETE ON reporting_community
     FOR EACH ROW EXECUTE FUNCTION reporting_event_rollup_rezone();
 
-INSERT INTO reporting_eventdailyrollup ({COLUMNS})
+INSERT INTO reporting_eventdailyrollup (community_id, local_date, type, optin_channel, optin_subchannel, optin_platform, gender, slot, events)
 SELECT e.community_id, (e.occurred_at AT TIME ZONE c.timezone)::date, e.type, e.optin_channel, e.optin_subchannel,
        e.optin_platform, e.gender, 0, count(*)
 FROM reporting_memberevent AS e JOIN reporting_community AS c ON c.id = e.community_id
@@ -134,7 +156,7 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7;
 ANALYZE reporting_eventdailyrollup;
 """
 
-REVERSE = """
+EVENT_ROLLUP_DROP = """
 DROP TRIGGER event_rollup_insert ON reporting_memberevent;
 DROP TRIGGER event_rollup_delete ON reporting_memberevent;
 DROP TRIGGER event_rollup_update ON reporting_memberevent;
@@ -180,5 +202,5 @@ class Migration(migrations.Migration):
                 ],
             },  # fmt: skip
         ),
-        migrations.RunSQL(FUNCTIONS, REVERSE),
+        migrations.RunSQL(EVENT_ROLLUP_CREATE, EVENT_ROLLUP_DROP),
     ]
