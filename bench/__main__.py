@@ -41,6 +41,14 @@ def _create_database(admin_url: str, name: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _load_average() -> str:
+    """The 1, 5 and 15 minute load averages: every number here is read beside the machine's load."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:  # not every platform reports one
+        return "unknown"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--members", type=int, default=1_000_000)
@@ -73,8 +81,13 @@ def main() -> int:
             print(f"[{name}] not available yet", flush=True)
             continue
         print(f"[{name}]", flush=True)
+        section_started = time.perf_counter()
         module.run(env, reporter)
-    print(f"\nbenchmark finished in {time.perf_counter() - started:.0f} s\n")
+        wall = time.perf_counter() - section_started
+        load = _load_average()
+        print(f"[{name}] wall time {wall:.1f} s (load average {load})", flush=True)
+        reporter.add(name, f"section wall time (load average {load} at its end)", f"{wall:.1f} s")
+    print(f"\nbenchmark finished in {time.perf_counter() - started:.0f} s (load average {_load_average()})\n")
     print(reporter.markdown())
     out = Path("var") / "bench-results.md"
     out.parent.mkdir(exist_ok=True)

@@ -47,14 +47,17 @@ _OFFSET_LATERAL = (
 class SeriesPlan:
     points: Fragment  # timezone, the labels, time_bucket (text), _bucket_order, value: every non-null value
     labels: tuple[GroupKey, ...]
-    # Constant SET LOCAL statements run before ``points`` in its transaction.
+    # Constant statements setting transaction-local settings (SET LOCAL, set_config(…, true)) run before ``points``.
     settings: tuple[str, ...] = ()
 
 
 # Grouping the events of a window per bucket is estimated at tens of thousands of groups (the bucket is an
-# expression); with the default 4 MB PostgreSQL sorts them on disk instead of hashing 150 buckets in memory, which
-# halved the base path's time over two years of a 650,000-event club (docs/performance.md).
-BASE_SETTINGS = ("SET LOCAL work_mem = '16MB'",)
+# expression, estimated from the rows, not the buckets); with the default 4 MB PostgreSQL sorts them on disk instead
+# of hashing at most 150 buckets in memory, which halved the base path's time over two years of a 650,000-event
+# club. The estimate grows with the events (at 5M members 16 MB sorted on disk again), the real hash table does
+# not: hash_mem_multiplier lets the planner hash up to 128 MB by estimate (hashing spills in batches past that)
+# while sorts keep 16 MB (docs/performance.md, "The base path too"). One statement: one round trip, as SET LOCAL.
+BASE_SETTINGS = ("SELECT set_config('work_mem', '16MB', true), set_config('hash_mem_multiplier', '8', true)",)
 
 
 def series_labels(query: SeriesQuery) -> tuple[GroupKey, ...]:
