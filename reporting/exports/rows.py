@@ -22,3 +22,5 @@ class Rows:
     body: Fragment
     columns: tuple[Column, ...]
     order_by: str
+    # Constant transaction-local settings the body needs (a timeseries base path's work_mem), run before it.
+    settings: tuple[str, ...] = ()

@@ -236,6 +236,9 @@ def write_plan(*, plan: ExportPlan, export_format: ExportFormat, path: Path, pro
         # One snapshot for the count and all rows (pg_dump does the same), and no statement timeout.
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         cursor.execute("SET LOCAL statement_timeout = 0")
+        # Constant, transaction-local, the same for every segment of one plan (one report, one path).
+        for setting in dict.fromkeys(s for segment in plan.segments for s in segment.rows.settings):
+            cursor.execute(setting)
         total = 0
         for segment in plan.segments:
             count = segment.count()

@@ -104,7 +104,7 @@ def series_export_rows(*, context: Context, query: SeriesQuery) -> Rows:
         for label in labels
     ]  # fmt: skip
     body = Fragment("SELECT * FROM (") + plan.points + Fragment(") AS q")
-    return Rows(body=body, columns=tuple(columns), order_by=", ".join(order))
+    return Rows(body=body, columns=tuple(columns), order_by=", ".join(order), settings=plan.settings)
 
 
 def _export_type(label: GroupKey) -> FieldType:
