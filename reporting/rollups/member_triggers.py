@@ -72,7 +72,7 @@ def _apply(changed: str, *, may_empty: bool) -> str:
     statement = f"    WITH changed AS MATERIALIZED ({changed}),\n{upserts}\n    SELECT 1 INTO applied;\n"
     cleanup = ""
     if may_empty:
-        # Only a removal can bring a count to zero; the rows found through the key index's community prefix.
+        # Only a removal can bring a count to zero; the rows found through the ``_empty`` partial indexes.
         cleanup = "".join(
             f"    DELETE FROM {rollup.table} WHERE members_count = 0"
             f" AND community_id IN (SELECT DISTINCT community_id FROM old_rows);\n"
