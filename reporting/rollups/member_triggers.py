@@ -38,10 +38,29 @@ def _columns() -> list[str]:
 
 def _rows(table: str, sign: int) -> str:
     columns = ", ".join(_columns())
-    return f"SELECT {columns}, {sign}::bigint AS delta FROM {table}"
+    return f"SELECT {columns}, {sign}::integer AS delta FROM {table}"
+
+
+def _bases() -> list[MemberRollup]:
+    return [rollup for rollup in MEMBER_ROLLUPS if any(_finer(other) is rollup for other in MEMBER_ROLLUPS)]
+
+
+def _finer(rollup: MemberRollup) -> MemberRollup | None:
+    """A rollup whose key holds all of ``rollup``'s columns and more: ``rollup``'s deltas are sums of its."""
+    if rollup.unnest is not None:
+        return None
+    finer = [
+        other
+        for other in MEMBER_ROLLUPS
+        if other.unnest is None and set(rollup.key) < set(other.key) and _finer(other) is None
+    ]
+    return finer[0] if finer else None
 
 
 def _delta_source(rollup: MemberRollup) -> str:
+    finer = _finer(rollup) or (rollup if rollup in _bases() else None)
+    if finer is not None:
+        return f"SELECT {', '.join(rollup.key)}, delta FROM g_{finer.name}"
     if rollup.unnest is None:
         return f"SELECT {', '.join(rollup.key)}, delta FROM changed"
     return (
@@ -50,43 +69,63 @@ def _delta_source(rollup: MemberRollup) -> str:
     )
 
 
-def _upsert(rollup: MemberRollup, index: int) -> str:
+def _grouped(rollup: MemberRollup) -> str:
+    """The net delta per key of a rollup others are summed from, computed once from the changed rows."""
     key = ", ".join(rollup.key)
+    return f"g_{rollup.name} AS MATERIALIZED (SELECT {key}, sum(delta) AS delta FROM changed GROUP BY {key})"
+
+
+def _upsert(rollup: MemberRollup, index: int, *, may_empty: bool) -> str:
+    key = ", ".join(rollup.key)
+    returning = "\n    RETURNING ctid, members_count" if may_empty else ""
     return (
         f"r{index} AS (\n"
         f"    INSERT INTO {rollup.table} AS r ({key}, members_count)\n"
         f"    SELECT {key}, sum(delta) FROM ({_delta_source(rollup)}) AS x\n"
         f"    GROUP BY {key} HAVING sum(delta) <> 0 ORDER BY {key}\n"
-        f"    ON CONFLICT ({key}) DO UPDATE SET members_count = r.members_count + EXCLUDED.members_count\n"
+        f"    ON CONFLICT ({key}) DO UPDATE SET members_count = r.members_count + EXCLUDED.members_count{returning}\n"
         f")"
     )
 
 
 def _apply(changed: str, *, may_empty: bool) -> str:
-    upserts = ",\n".join(_upsert(rollup, index) for index, rollup in enumerate(MEMBER_ROLLUPS))
+    # A rollup whose columns another one's key holds (channels, audience within profile) sums that one's
+    # grouped deltas (a few thousand rows) instead of grouping every changed member again.
+    ctes = [_grouped(rollup) for rollup in _bases()]
+    ctes += [_upsert(rollup, index, may_empty=may_empty) for index, rollup in enumerate(MEMBER_ROLLUPS)]
+    upserts = ",\n".join(ctes)
     # One lock per club, taken in id order before any rollup row, as every writer of member rollups does.
     lock = (
         f"    PERFORM pg_advisory_xact_lock({LOCK_CLASS}, d.community_id::integer)\n"
         f"    FROM (SELECT DISTINCT community_id FROM ({changed}) AS x ORDER BY 1) AS d;\n"
     )
-    statement = f"    WITH changed AS MATERIALIZED ({changed}),\n{upserts}\n    SELECT 1 INTO applied;\n"
-    cleanup = ""
-    if may_empty:
-        # Only a removal can bring a count to zero; the rows found through the ``_empty`` partial indexes.
-        cleanup = "".join(
-            f"    DELETE FROM {rollup.table} WHERE members_count = 0"
-            f" AND community_id IN (SELECT DISTINCT community_id FROM old_rows);\n"
-            for rollup in MEMBER_ROLLUPS
-        )
+    if not may_empty:
+        # An INSERT only adds to counts: no row reaches zero.
+        return lock + f"    WITH changed AS MATERIALIZED ({changed}),\n{upserts}\n    SELECT 1 INTO applied;\n"
+    # Only a removal can bring a count to zero. The upsert returns where those rows are (their ctid: the rows are
+    # locked by this transaction until it ends, so the address holds), and they are deleted by address: no
+    # index on members_count is needed, which keeps every count update a HOT update.
+    found = ", ".join(
+        f"(SELECT array_agg(ctid) FROM r{index} WHERE members_count = 0)" for index in range(len(MEMBER_ROLLUPS))
+    )
+    targets = ", ".join(f"z{index}" for index in range(len(MEMBER_ROLLUPS)))
+    cleanup = "".join(
+        f"    IF z{index} IS NOT NULL THEN\n"
+        f"      DELETE FROM {rollup.table} WHERE ctid = ANY(z{index}) AND members_count = 0;\n"
+        f"    END IF;\n"
+        for index, rollup in enumerate(MEMBER_ROLLUPS)
+    )
+    statement = f"    WITH changed AS MATERIALIZED ({changed}),\n{upserts}\n    SELECT {found}\n    INTO {targets};\n"
     return lock + statement + cleanup
 
 
 def function_sql() -> str:
     added, removed = _rows("new_rows", 1), _rows("old_rows", -1)
+    zeros = "".join(f"  z{index} tid[];\n" for index in range(len(MEMBER_ROLLUPS)))
     return f"""CREATE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   applied integer;
-BEGIN
+{zeros}BEGIN
   IF TG_OP = 'TRUNCATE' THEN
 {"".join(f"    DELETE FROM {rollup.table};{chr(10)}" for rollup in MEMBER_ROLLUPS)}    RETURN NULL;
   END IF;
