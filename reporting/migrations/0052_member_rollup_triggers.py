@@ -9,7 +9,7 @@ The ``*_empty`` partial indexes go. The old cleanup used them (EXPLAIN: Bitmap I
 their predicate on ``members_count`` made every count update a non-HOT update writing the wide key index too
 (profile's key index held 47,015 entries for 17,786 rows). The combined trigger deletes the rows its upsert
 brought to zero by the address the upsert returned, so no index on the count is needed; fillfactor 50 leaves
-room on each page for the HOT updates.
+room on each page for the HOT updates (CLUSTER rewrites the small tables so existing pages get it too).
 """
 
 from django.db import migrations
@@ -37,6 +37,9 @@ DROP INDEX reporting_rollup_member_channels_empty
 ALTER TABLE reporting_rollup_member_channels SET (fillfactor = 50)
 """,
     r"""
+CLUSTER reporting_rollup_member_channels USING reporting_rollup_member_channels_key
+""",
+    r"""
 DROP TRIGGER reporting_rollup_member_consents_insert ON reporting_member
 """,
     r"""
@@ -56,6 +59,9 @@ DROP INDEX reporting_rollup_member_consents_empty
 """,
     r"""
 ALTER TABLE reporting_rollup_member_consents SET (fillfactor = 50)
+""",
+    r"""
+CLUSTER reporting_rollup_member_consents USING reporting_rollup_member_consents_key
 """,
     r"""
 DROP TRIGGER reporting_rollup_member_places_insert ON reporting_member
@@ -79,6 +85,9 @@ DROP INDEX reporting_rollup_member_places_empty
 ALTER TABLE reporting_rollup_member_places SET (fillfactor = 50)
 """,
     r"""
+CLUSTER reporting_rollup_member_places USING reporting_rollup_member_places_key
+""",
+    r"""
 DROP TRIGGER reporting_rollup_member_audience_insert ON reporting_member
 """,
     r"""
@@ -98,6 +107,9 @@ DROP INDEX reporting_rollup_member_audience_empty
 """,
     r"""
 ALTER TABLE reporting_rollup_member_audience SET (fillfactor = 50)
+""",
+    r"""
+CLUSTER reporting_rollup_member_audience USING reporting_rollup_member_audience_key
 """,
     r"""
 DROP TRIGGER reporting_rollup_member_interests_insert ON reporting_member
@@ -121,6 +133,9 @@ DROP INDEX reporting_rollup_member_interests_empty
 ALTER TABLE reporting_rollup_member_interests SET (fillfactor = 50)
 """,
     r"""
+CLUSTER reporting_rollup_member_interests USING reporting_rollup_member_interests_key
+""",
+    r"""
 DROP TRIGGER reporting_rollup_member_profile_insert ON reporting_member
 """,
     r"""
@@ -140,6 +155,9 @@ DROP INDEX reporting_rollup_member_profile_empty
 """,
     r"""
 ALTER TABLE reporting_rollup_member_profile SET (fillfactor = 50)
+""",
+    r"""
+CLUSTER reporting_rollup_member_profile USING reporting_rollup_member_profile_key
 """,
     r"""
 CREATE FUNCTION reporting_member_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
