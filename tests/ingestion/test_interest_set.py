@@ -20,7 +20,7 @@ BEFORE = PREVIOUS.replace(
 )
 
 # jsonb holds no NUL character and no lone surrogate
-_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=6)
+_text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=6)
 _few = st.sampled_from(["a", "B", "b", "é", "Z", "10", "9", "", " a"])
 _scalar = st.one_of(
     st.none(), st.booleans(), st.integers(-1000, 1000), st.floats(allow_nan=False, allow_infinity=False), _text, _few
@@ -52,13 +52,13 @@ def _both(documents: list[Any]) -> list[tuple[Any, Any]]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_document, min_size=1, max_size=20))
-def test_same_answer_as_the_sql_function(documents):
+def test_same_answer_as_the_sql_function(documents: list[Any]) -> None:
     for after, before in _both(documents):
         assert after == before
 
 
-def test_the_cases_by_hand():
-    documents = [
+def test_the_cases_by_hand() -> None:
+    documents: list[Any] = [
         None,
         {},
         {"interests": None},
@@ -72,7 +72,20 @@ def test_the_cases_by_hand():
         {"interests": ["c", None, "a", "c", 2]},
         [1, 2],
     ]
-    expected = [[], [], [], [], [], ["golf"], ["a", "b"], ["a"], ["a", None], [None], ["2", "a", "c", None], []]
+    expected: list[list[str | None]] = [
+        [],
+        [],
+        [],
+        [],
+        [],
+        ["golf"],
+        ["a", "b"],
+        ["a"],
+        ["a", None],
+        [None],
+        ["2", "a", "c", None],
+        [],
+    ]
     rows = _both(documents)
     assert [after for after, _ in rows] == expected
     assert [before for _, before in rows] == expected
