@@ -6,8 +6,8 @@ driven by Playwright, opens it at a laptop (1440x900) and a phone (390x844, touc
 
 * page weight: every response of the navigation, split into JavaScript and everything, decoded bytes and the
   bytes on the wire (the encoded body Chromium received: brotli or gzip as negotiated);
-* time to first chart: from navigation start to the moment the first chart is drawn (the page marks a
-  ``.plot`` with ``data-drawn`` once Plotly's ``newPlot`` has drawn it, right after ``plotly_afterplot``),
+* time to first and to last chart: from navigation start to the moment the first (the last) chart is drawn
+  (the page marks a ``.plot`` with ``data-drawn`` once Plotly's ``newPlot`` has drawn it),
   observed by a script Playwright adds before the page's own; the median of a few cold visits (empty cache),
   plus one repeat visit (cache warm: fingerprinted files are not requested again). The server's own time is
   printed beside it, since at a million members it is most of the wait: the first byte (the page's head, sent
@@ -48,19 +48,20 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
         "device_scale_factor": 3,
     },
 }
-# Runs before any script of the page: notes when the first (and the last) chart gets data-drawn.
+# Runs before any script of the page: notes when the first chart gets data-drawn, and when the last one did (the
+# page arrives in parts, so "every .plot drawn" can hold before the growth section's plots exist: the last
+# chart is the latest data-drawn, read once the whole page is in and every plot is drawn).
 OBSERVE_CHARTS = """
 (() => {
-  window.__charts = {first: null, all: null};
+  window.__charts = {first: null, last: null};
   new MutationObserver(() => {
-    const plots = document.querySelectorAll('.plot');
     const drawn = document.querySelectorAll('.plot[data-drawn="true"]').length;
     if (drawn && window.__charts.first === null) window.__charts.first = performance.now();
-    if (drawn && drawn === plots.length && window.__charts.all === null) window.__charts.all = performance.now();
+    if (drawn) window.__charts.last = performance.now();
   }).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-drawn']});
 })();
 """
-TIMINGS_JS = """() => ({first: window.__charts.first, all: window.__charts.all,
+TIMINGS_JS = """() => ({first: window.__charts.first, last: window.__charts.last,
   ttfb: performance.getEntriesByType('navigation')[0].responseStart,
   done: performance.getEntriesByType('navigation')[0].responseEnd})"""
 
@@ -166,7 +167,7 @@ def _measure(browser: Any, base: str, path: str, cookie: str, options: dict[str,
         context.close()
     return {
         "first": statistics.median(t["first"] for t in cold),
-        "all": statistics.median(t["all"] for t in cold),
+        "last": statistics.median(t["last"] for t in cold),
         "ttfb": statistics.median(t["ttfb"] for t in cold),
         "done": statistics.median(t["done"] for t in cold),
         "after_done": statistics.median(t["first"] - t["done"] for t in cold),
@@ -223,7 +224,7 @@ def run(env: Any, reporter: Reporter) -> None:
                     m["first"] <= TARGET_FIRST_CHART_MS,
                 )
                 reporter.add(section, f"{label}: first chart after the last byte", f"{m['after_done']:,.0f} ms")
-                reporter.add(section, f"{label}: every chart drawn (cold cache)", f"{m['all']:,.0f} ms")
+                reporter.add(section, f"{label}: last chart drawn (cold cache)", f"{m['last']:,.0f} ms")
                 reporter.add(section, f"{label}: first chart drawn (repeat visit)", f"{m['warm_first']:,.0f} ms")
             browser.close()
     finally:

@@ -18,6 +18,8 @@ from reporting.enums import AGE_BUCKETS
 from reporting.models import Segment
 
 COLOURS = (charts.CLUB_COLOURS[0], charts.CLUB_COLOURS[1])
+DISTRIBUTIONS = ("reachability", "gender", "age", "platform", "channel", "subchannel", "interests", "cities")
+CSV_COLUMNS = ["distribution", "value", "a_members", "a_share", "b_members", "b_share", "difference"]
 
 
 @dataclass(frozen=True)
@@ -132,3 +134,18 @@ def compare_charts(a: Side, b: Side, city: Callable[[Any], str]) -> list[charts.
         compare_chart("interests", "Interests (top 20)", "Interest", a, b),
         compare_chart("cities", "Cities (top 20)", "City", a, b, names=city),
     ]  # fmt: skip
+
+
+def compare_rows(a: Side, b: Side) -> list[list[Any]]:
+    """The compare page's tables as raw values, for its CSV: one row per distribution and value (the values the
+    charts show, in their order), counts, shares of each segment's members (0..1, empty when a segment has no
+    members) and the difference A - B of the shares (a fraction, not percentage points). Values are the stored
+    ones (``food_and_drink``, a city's place id, empty for no value), never the humanised labels."""
+    rows: list[list[Any]] = []
+    for key in DISTRIBUTIONS:
+        counts_a, counts_b = a.groups[key], b.groups[key]
+        for value in _ordered(key, counts_a, counts_b):
+            share_a, share_b = share(counts_a.get(value, 0), a.members), share(counts_b.get(value, 0), b.members)
+            difference = None if share_a is None or share_b is None else share_a - share_b
+            rows.append([key, value, counts_a.get(value, 0), share_a, counts_b.get(value, 0), share_b, difference])
+    return rows

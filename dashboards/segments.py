@@ -1,5 +1,5 @@
 """Segments in the dashboards: save the view's filter under a name, list a club's segments with their counts,
-open one (the overview with ``?segment=<id>``), compare two, delete one.
+open one (the overview with ``?segment=<id>``), rename one or give it the view's filters, compare two, delete one.
 
 A segment's filter is the view's filter tree, the one ``parse_view_filter`` builds for the API (a view that
 already applies a segment saves that segment's tree AND the URL's). Every club user (marketer or admin) may save
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dashboards import charts
 from dashboards.access import accessible_clubs, require_clubs
 from dashboards.exports.describe import filter_in_words
-from dashboards.segment_compare import compare_charts, percent, side_of
+from dashboards.segment_compare import CSV_COLUMNS, compare_charts, compare_rows, percent, side_of
 from dashboards.selectors import OverviewData, Scope
 from dashboards.urlfilters import ViewFilter, parse_view_filter
 from reporting import segments
@@ -171,6 +171,46 @@ def segment_create(request: HttpRequest, club_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
+def segment_edit(request: HttpRequest, club_id: int, segment_id: int) -> HttpResponse:
+    """GET: the form to rename a segment. POST ``name``: rename it, its filter tree kept as it is; POST ``name``
+    and ``query`` (the overview's "Update segment with current filters"): the view's tree replaces its filter."""
+    club = _club(request, club_id)
+    segment = _segment_or_404(club, segment_id)
+    if not may_edit(request.user, club):
+        raise PermissionDenied("Only the club's marketers and admins edit segments.")
+    name = request.POST.get("name", segment.name) if request.method == "POST" else segment.name
+    query = request.POST.get("query", "") if request.method == "POST" else ""
+    scope = view_scope(QueryDict(query), [club]) if query else None
+    error, field = (scope.error, "filter") if scope is not None else (None, "")
+    if request.method == "POST" and error is None:
+        try:
+            segments.segment_update(
+                actor_key=user_principal(request.user).key,
+                segment=segment,
+                name=name,
+                filter_raw=scope.raw if scope is not None else segments.KEEP_FILTER,
+            )
+        except segments.SegmentRefused as refused:
+            error, field = refused.message, refused.field
+        else:
+            messages.success(request, f"Segment “{segment.name}” saved.")
+            return HttpResponseRedirect(reverse("dashboards:segments", args=[club.id]) + f"#segment-{segment.id}")
+    shown = scope.raw if scope is not None and scope.raw else segment.filter
+    context = {
+        "segment": segment,
+        "name": name,
+        "query": query,
+        "error": error,
+        "field": field,
+        "words": filter_in_words(shown),
+        "open_url": reverse("dashboards:club", args=[club.id]) + f"?{SEGMENT_PARAM}={segment.id}",
+    }
+    status = 400 if error else 200
+    return _page(request, "dashboards/segment_edit.html", club, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
 def segment_delete(request: HttpRequest, club_id: int, segment_id: int) -> HttpResponse:
     """GET asks for confirmation; POST (with CSRF) deletes."""
     club = _club(request, club_id)
@@ -186,15 +226,39 @@ def segment_delete(request: HttpRequest, club_id: int, segment_id: int) -> HttpR
                  "words": filter_in_words(segment.filter)})  # fmt: skip
 
 
+def _compared(request: HttpRequest, club: Community) -> tuple[Segment, Segment] | None:
+    raw_a, raw_b = request.GET.get("a", ""), request.GET.get("b", "")
+    if not (_ID.match(raw_a) and _ID.match(raw_b)):
+        return None
+    return _segment_or_404(club, int(raw_a)), _segment_or_404(club, int(raw_b))
+
+
+@require_GET
+@login_required
+def segment_compare_csv(request: HttpRequest, club_id: int) -> HttpResponse:
+    """``compare.csv?a=<id>&b=<id>``: the compare page's numbers, raw (segment_compare.compare_rows)."""
+    club = _club(request, club_id)
+    pair = _compared(request, club)
+    if pair is None:
+        return HttpResponse("Choose two segments to compare.", status=400, content_type="text/plain; charset=utf-8")
+    a, b = pair
+    from dashboards.views import csv_text  # the views import this module's view_scope
+
+    table = charts.Table(CSV_COLUMNS, compare_rows(side_of(a, club.id), side_of(b, club.id)), [])
+    response = HttpResponse(csv_text(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{club.slug}-segments-{a.id}-vs-{b.id}.csv"'
+    return response
+
+
 @require_GET
 @login_required
 def segment_compare(request: HttpRequest, club_id: int) -> HttpResponse:
     """``?a=<id>&b=<id>``: two segments of the club side by side."""
     club = _club(request, club_id)
-    raw_a, raw_b = request.GET.get("a", ""), request.GET.get("b", "")
-    if not (_ID.match(raw_a) and _ID.match(raw_b)):
+    pair = _compared(request, club)
+    if pair is None:
         return _page(request, "dashboards/message.html", club, {"message": "Choose two segments to compare."}, 400)
-    a, b = _segment_or_404(club, int(raw_a)), _segment_or_404(club, int(raw_b))
+    a, b = pair
     side_a, side_b = side_of(a, club.id), side_of(b, club.id)
     city_ids = {str(v) for side in (side_a, side_b) for v in side.groups["cities"] if v is not None}
     places = OverviewData(scope=Scope((club.id,))).places(extra_ids=sorted(city_ids))
@@ -209,5 +273,6 @@ def segment_compare(request: HttpRequest, club_id: int) -> HttpResponse:
          "words": filter_in_words(seg.filter)}
         for seg, side in ((a, side_a), (b, side_b))
     ]  # fmt: skip
-    context = {"a": a, "b": b, "cards": cards, "summary": summary, "title": f"{a.name} vs {b.name}"}
+    csv_url = reverse("dashboards:segment-compare-csv", args=[club.id]) + f"?a={a.id}&b={b.id}"
+    context = {"a": a, "b": b, "cards": cards, "summary": summary, "title": f"{a.name} vs {b.name}", "csv_url": csv_url}
     return _page(request, "dashboards/segment_compare.html", club, context)

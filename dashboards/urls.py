@@ -15,5 +15,7 @@ urlpatterns = [
     path("clubs/<int:club_id>/segments/", segments.segment_list, name="segments"),
     path("clubs/<int:club_id>/segments/new", segments.segment_create, name="segment-create"),
     path("clubs/<int:club_id>/segments/compare/", segments.segment_compare, name="segment-compare"),
+    path("clubs/<int:club_id>/segments/compare.csv", segments.segment_compare_csv, name="segment-compare-csv"),
+    path("clubs/<int:club_id>/segments/<int:segment_id>/edit", segments.segment_edit, name="segment-edit"),
     path("clubs/<int:club_id>/segments/<int:segment_id>/delete", segments.segment_delete, name="segment-delete"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
@@ -163,11 +164,14 @@ def _dashboard(
         )
         return render(request, "dashboards/overview.html", context, status=400)
 
+    growth_section: Callable[[], growth.GrowthSection] = _not_started
+
     def complete(context: dict[str, Any]) -> None:
         # The growth charts read the events' own fields, which a segment's tree does not name: it is listed as
         # not applied there (as any other filter the events cannot answer), never dropped silently.
         events_view = replace(view_filter, params=(*scope.segment_params, *view_filter.params))
         growth_data = growth.GrowthData(clubs=clubs, view_filter=events_view, period=period, as_of=timezone.now())
+        nonlocal growth_section
         growth_section = alongside(lambda: growth.section(growth_data, page_params=[*keep, *view_filter.params]))
         picker_values = data.picker_values
         places = data.places(extra_ids=[str(v) for v in picker_values["city_place_id"] if v is not None])
@@ -182,9 +186,17 @@ def _dashboard(
             {"chart": build(data, names), "fig_id": f"fig-{key}", "csv_url": _csv_url(clubs, key, query)}
             for key, build in CHARTS.items()
         ]
-        context["growth"] = growth_section()
 
-    return streamed_page(request, "dashboards/overview.html", context, complete)
+    def growth_part(context: dict[str, Any]) -> str:
+        # Waits for the section started alongside the distributions; sent below the charts already drawn.
+        context["growth"] = growth_section()
+        return render_to_string("dashboards/_growth.html", context, request)
+
+    return streamed_page(request, "dashboards/overview.html", context, complete, later=growth_part)
+
+
+def _not_started() -> growth.GrowthSection:
+    raise RuntimeError("the growth section is computed once the page's distributions are")
 
 
 def _with_segment_chip(

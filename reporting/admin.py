@@ -48,8 +48,8 @@ class SegmentAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
-        if not change:
-            audit.segment_changed(action=AuditAction.SEGMENT_CREATED, actor=f"user:{request.user.pk}", segment=obj)
+        action = AuditAction.SEGMENT_UPDATED if change else AuditAction.SEGMENT_CREATED
+        audit.segment_changed(action=action, actor=f"user:{request.user.pk}", segment=obj)
 
     def delete_model(self, request: HttpRequest, obj: Segment) -> None:
         audit.segment_changed(action=AuditAction.SEGMENT_DELETED, actor=f"user:{request.user.pk}", segment=obj)

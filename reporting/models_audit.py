@@ -23,6 +23,7 @@ class AuditAction(models.TextChoices):
     LOGIN_FAILED = "login.failed"
     SEGMENT_CREATED = "segment.created"
     SEGMENT_DELETED = "segment.deleted"
+    SEGMENT_UPDATED = "segment.updated"
     LOGIN_LOCKED_OUT = "login.locked_out"
 
 

@@ -130,8 +130,9 @@ def segment_counts(*, community_id: int, segments: Sequence[Segment]) -> dict[in
     }
 
 
-def segment_create(*, actor_key: str, user: Any, community_id: int, name: str, filter_raw: Any) -> Segment:
-    """Save a members segment of one community; SegmentRefused names the field at fault."""
+def _check(*, community_id: int, name: str, filter_raw: Any, exclude_id: int | None = None) -> str:
+    """The name to save (stripped) when ``name`` and ``filter_raw`` may be saved, else SegmentRefused; create and
+    update share it, so an edited segment is held to what a new one is."""
     name = (name or "").strip()
     if not name:
         raise SegmentRefused("name", "Give the segment a name.")
@@ -139,8 +140,19 @@ def segment_create(*, actor_key: str, user: Any, community_id: int, name: str, f
         raise SegmentRefused("name", f"A segment name has at most {MAX_SEGMENT_NAME} characters.")
     if segment_filter_errors(MEMBERS.name, filter_raw):
         raise SegmentRefused("filter", "Only a filtered view can be saved as a segment: choose some filters first.")
-    if Segment.objects.filter(community_id=community_id, name=name).exists():
-        raise SegmentRefused("name", f"This club already has a segment named “{name}”: choose another name.")
+    same_name = Segment.objects.filter(community_id=community_id, name=name)
+    if (same_name.exclude(id=exclude_id) if exclude_id is not None else same_name).exists():
+        raise SegmentRefused("name", _taken(name))
+    return name
+
+
+def _taken(name: str) -> str:
+    return f"This club already has a segment named “{name}”: choose another name."
+
+
+def segment_create(*, actor_key: str, user: Any, community_id: int, name: str, filter_raw: Any) -> Segment:
+    """Save a members segment of one community; SegmentRefused names the field at fault."""
+    name = _check(community_id=community_id, name=name, filter_raw=filter_raw)
     if Segment.objects.filter(community_id=community_id).count() >= MAX_SEGMENTS_PER_COMMUNITY:
         raise SegmentRefused("name", f"A club has at most {MAX_SEGMENTS_PER_COMMUNITY} segments: delete one first.")
     try:
@@ -150,8 +162,32 @@ def segment_create(*, actor_key: str, user: Any, community_id: int, name: str, f
             )
             audit.segment_changed(action=audit.AuditAction.SEGMENT_CREATED, actor=actor_key, segment=segment)
     except IntegrityError as error:  # a concurrent save of the same name
-        raise SegmentRefused("name", f"This club already has a segment named “{name}”: choose another name.") from error
+        raise SegmentRefused("name", _taken(name)) from error
     except ValidationError as error:
+        raise SegmentRefused("filter", "This filter cannot be saved as a segment.") from error
+    return segment
+
+
+KEEP_FILTER: Any = object()
+
+
+def segment_update(*, actor_key: str, segment: Segment, name: str, filter_raw: Any = KEEP_FILTER) -> Segment:
+    """Rename a segment, and give it a new filter tree unless ``filter_raw`` is ``KEEP_FILTER``; validated as a
+    new segment is (None, an unfiltered view, is refused). SegmentRefused names the field at fault; the segment
+    is then unchanged."""
+    new_filter = segment.filter if filter_raw is KEEP_FILTER else filter_raw
+    name = _check(community_id=segment.community_id, name=name, filter_raw=new_filter, exclude_id=segment.id)
+    old_name, old_filter = segment.name, segment.filter
+    segment.name, segment.filter = name, new_filter
+    try:
+        with transaction.atomic():
+            segment.save(update_fields=["name", "filter", "updated_at"])
+            audit.segment_changed(action=audit.AuditAction.SEGMENT_UPDATED, actor=actor_key, segment=segment)
+    except IntegrityError as error:  # a concurrent save of the same name
+        segment.name, segment.filter = old_name, old_filter
+        raise SegmentRefused("name", _taken(name)) from error
+    except ValidationError as error:
+        segment.name, segment.filter = old_name, old_filter
         raise SegmentRefused("filter", "This filter cannot be saved as a segment.") from error
     return segment
 

@@ -171,10 +171,21 @@
   window.addEventListener("pageshow", function () {
     document.body.classList.remove("is-loading");
   });
-  if (document.readyState === "loading") {
+  // data-init="now": the script sits after everything it enhances (the overview, streamed in parts, puts it
+  // below its charts so they are drawn before the growth section arrives; growth.js draws that one).
+  var script = document.currentScript;
+  if (document.readyState === "loading" && !(script && script.getAttribute("data-init") === "now")) {
     document.addEventListener("DOMContentLoaded", init);
   } else {
     init();
   }
-  window.ClubInsight = { NULL_TOKEN: NULL_TOKEN, navigateWith: navigateWith };
+  window.ClubInsight = {
+    NULL_TOKEN: NULL_TOKEN,
+    navigateWith: navigateWith,
+    draw: function (root) {
+      whenPlotly(function () {
+        drawInTurn(root.querySelectorAll(".plot[data-figure-id]"));
+      });
+    }
+  };
 })();

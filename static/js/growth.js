@@ -4,6 +4,11 @@
   "use strict";
 
   function init() {
+    // The growth section arrives last on the overview (streamed after its charts, which dashboard.js drew).
+    var section = document.getElementById("growth");
+    if (section && window.ClubInsight) {
+      window.ClubInsight.draw(section);
+    }
     var form = document.querySelector(".js-period-form");
     if (!form) {
       return;

@@ -93,6 +93,7 @@ def test_axe_finds_no_serious_violation_on_any_page(live_server, browser, consol
         "overview, segment": f"/clubs/235/?segment={women.id}&optin_platform=ios",
         "segment compare": f"/clubs/235/segments/compare/?a={women.id}&b={ios.id}",
         "segment delete": f"/clubs/235/segments/{ios.id}/delete",
+        "segment edit": f"/clubs/235/segments/{women.id}/edit",
         "unknown segment (400)": f"/clubs/235/?segment={ios.id + 1000}",
     }
     for name, path in pages.items():
@@ -103,6 +104,13 @@ def test_axe_finds_no_serious_violation_on_any_page(live_server, browser, consol
         else:
             page.wait_for_load_state("networkidle")
         checked[name] = serious_violations(page)
+    # The edit form refused (the name is taken): the 400 page with its error next to the field.
+    page.goto(base + f"/clubs/235/segments/{women.id}/edit")
+    page.fill("#segment-name", "iOS")
+    with page.expect_navigation():
+        page.locator(".segment-form button[type=submit]").click()
+    assert page.locator("#segment-name").get_attribute("aria-invalid") == "true"
+    checked["segment edit, refused (400)"] = serious_violations(page)
     console.problems = [p for p in console.problems if "status of 400" not in p and "status of 403" not in p]
     phone = axe_page(browser, console, **PHONE)
     log_in(phone, base, "/clubs/235/", username="ada")
@@ -110,11 +118,13 @@ def test_axe_finds_no_serious_violation_on_any_page(live_server, browser, consol
     checked["overview, phone"] = serious_violations(phone)
     phone.goto(base + "/clubs/235/segments/")
     checked["segments, phone"] = serious_violations(phone)
+    phone.goto(base + f"/clubs/235/segments/{women.id}/edit")
+    checked["segment edit, phone"] = serious_violations(phone)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "axe-violations.json").write_text(json.dumps(checked, indent=1))
     failing = {name: [f"{v['id']} ({v['impact']}): {v['nodes']}" for v in found] for name, found in checked.items()}
     assert {name: found for name, found in failing.items() if found} == {}
-    assert len(checked) == len(pages) + 3
+    assert len(checked) == len(pages) + 5
 
 
 def test_axe_on_the_api_docs(live_server, browser, dataset, admin, places):

@@ -184,6 +184,7 @@ def test_empty_and_padded_values_round_trip(live_server, browser, console, datas
     rows = select(dataset + [{**r, "community_id": 235} for r in PADDED], [235])
     page = new_page(browser, console, viewport={"width": 1440, "height": 900})
     log_in(page, live_server.url, "/clubs/235/")
+    drawn(page)  # leaving before the map's outline arrives would abort its request
     for key, field, label, value in (
         ("subchannel", "optin_subchannel", "(empty)", ""),
         ("subchannel", "optin_subchannel", "␠store-007␠", " store-007 "),
