@@ -35,7 +35,7 @@ def _choices(actions: list[str]) -> list[tuple[str, str]]:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0050_segments")]
+    dependencies = [("reporting", "0053_interest_set_plpgsql")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
