@@ -69,13 +69,19 @@ _FROM_ENVIRONMENT = {
 }
 
 
+_checked: list[Any] = [None]  # the REPORTING dict whose keys were last found known
+
+
 def reporting_setting(name: str) -> Any:
     if name not in DEFAULTS:
         raise KeyError(f"Unknown REPORTING setting {name!r}")
     configured = getattr(settings, "REPORTING", {})
-    unknown = set(configured) - set(DEFAULTS)
-    if unknown:
-        raise KeyError(f"Unknown REPORTING settings: {sorted(unknown)}")
+    # Read a dozen times per request: the keys are checked once per settings object (tests replace it whole).
+    if configured is not _checked[0]:
+        unknown = set(configured) - set(DEFAULTS)
+        if unknown:
+            raise KeyError(f"Unknown REPORTING settings: {sorted(unknown)}")
+        _checked[0] = configured
     return configured.get(name, DEFAULTS[name])
 
 

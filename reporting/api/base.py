@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from reporting import credentials, ratelimit
 from reporting.api.exceptions import MissingPermit, RateLimited
-from reporting.api.renderers import FastJSONRenderer
+from reporting.api.renderers import FastJSONRenderer, JSONOnlyNegotiation
 from reporting.context import ORGANIZATION, Context, resolve_context
 from reporting.outage import dependency_outage
 from reporting.principals import Principal, RequestedCommunities
@@ -20,6 +20,7 @@ from reporting.reports.declarations import Report
 
 class ReportingView(APIView):
     renderer_classes = [FastJSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
 
     def principal(self, request: Request) -> Principal:
         principal = request.user
