@@ -5,7 +5,6 @@ is away the API still answers 503, never from the cache."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import time
 from collections.abc import Iterator
@@ -24,6 +23,15 @@ from tests.servers import WebServer
 
 MEMBERS_PERMITS = [permits.QUERY, permits.report_permit("Members")]
 BODY = {"report": "members", "limit": 5}
+
+
+@pytest.fixture(autouse=True)
+def redis(settings):
+    """The cache lives only with Redis (its epoch); a run without REDIS_URL uses the machine's Redis here."""
+    settings.REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
+    ratelimit._redis_script.cache_clear()
+    yield
+    ratelimit._redis_script.cache_clear()
 
 
 def _revoke_behind_the_back(token: str) -> None:
@@ -117,31 +125,26 @@ def _closed_port() -> int:
 
 @pytest.mark.django_db
 def test_redis_away_is_503_with_retry_after_even_for_cached_credentials(api, settings):
-    if not settings.REDIS_URL:
-        settings.REDIS_URL = "redis://127.0.0.1:6379/0"  # the cache needs Redis; it is taken away below anyway
     _cache(settings, 3600)
     _warm(api)
     settings.REDIS_URL = f"redis://127.0.0.1:{_closed_port()}/0"
     ratelimit._redis_script.cache_clear()
-    try:
-        status, body, response = api.query(BODY)
-        assert status == 503, body
-        assert body["code"] == "cache_unavailable"
-        assert int(response["Retry-After"]) >= 1
-        # A refusal that needs no charge is answered from the database as before (the epoch cannot be read).
-        ApiClient.objects.filter(token_hash=hash_token(api.token)).update(permits=[])
-        assert api.query(BODY)[0] == 403
-    finally:
-        ratelimit._redis_script.cache_clear()
+    status, body, response = api.query(BODY)
+    assert status == 503, body
+    assert body["code"] == "cache_unavailable"
+    assert int(response["Retry-After"]) >= 1
+    # A refusal that needs no charge is answered from the database as before (the epoch cannot be read).
+    ApiClient.objects.filter(token_hash=hash_token(api.token)).update(permits=[])
+    assert api.query(BODY)[0] == 403
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[WebServer]:
+def server(tmp_path: Path, settings: Any, redis: None) -> Iterator[WebServer]:
     """One gunicorn worker process (so every request meets the same per-process cache), sharing this test's Redis
     database and the default namespace; an hour's bound, so only the epoch can end an entry."""
     env = {
         "DATABASE_URL": subprocess_database_url(),
-        "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+        "REDIS_URL": settings.REDIS_URL,
         "REPORTING_CREDENTIALS_CACHE_SECONDS": "3600",
     }
     web = WebServer(kind="gunicorn", env=env, log_path=tmp_path / "server.log", workers=1, threads=1).start()
@@ -151,22 +154,17 @@ def server(tmp_path: Path) -> Iterator[WebServer]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_revocation_is_seen_at_once_by_another_process(server, make_token, settings):
-    settings.REDIS_URL = server.env["REDIS_URL"]
     settings.REPORTING = {**settings.REPORTING, "RATE_LIMIT_NAMESPACE": "clubinsight"}  # the server's
-    ratelimit._redis_script.cache_clear()
     token = make_token(permit_list=MEMBERS_PERMITS)
     headers = {"Authorization": f"Bearer {token}", "X-Customer": "235_236", "Content-Type": "application/json"}
 
     def status() -> int:
         return server.request("POST", "/v1/reporting/query", body=json.dumps(BODY), headers=headers)[0]
 
-    try:
-        assert [status() for _ in range(3)] == [200, 200, 200]
-        ApiClient.objects.filter(token_hash=hash_token(token)).update(permits=[permits.QUERY])
-        assert status() == 403
-        ApiClient.objects.filter(token_hash=hash_token(token)).update(permits=MEMBERS_PERMITS)
-        assert [status() for _ in range(2)] == [200, 200]
-        api_client_revoke(client=ApiClient.objects.get(token_hash=hash_token(token)), actor="test")
-        assert status() == 401
-    finally:
-        ratelimit._redis_script.cache_clear()
+    assert [status() for _ in range(3)] == [200, 200, 200]
+    ApiClient.objects.filter(token_hash=hash_token(token)).update(permits=[permits.QUERY])
+    assert status() == 403
+    ApiClient.objects.filter(token_hash=hash_token(token)).update(permits=MEMBERS_PERMITS)
+    assert [status() for _ in range(2)] == [200, 200]
+    api_client_revoke(client=ApiClient.objects.get(token_hash=hash_token(token)), actor="test")
+    assert status() == 401
