@@ -47,6 +47,17 @@ class CredentialsQuerySet(models.QuerySet):
         _credentials_changed()
         return result
 
+    # A community created in bulk may be one a cached request named before it existed (a 403 then).
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        created = super().bulk_create(*args, **kwargs)
+        _credentials_changed()
+        return created
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        count = super().bulk_update(*args, **kwargs)
+        _credentials_changed()
+        return count
+
 
 def _credentials_changed(*args: Any, **kwargs: Any) -> None:
     from reporting import credentials  # it reads principals, which read these models

@@ -15,7 +15,7 @@ import pytest
 from django.db import connection
 
 from reporting import permits, ratelimit
-from reporting.models import ApiClient
+from reporting.models import ApiClient, Community
 from reporting.principals import hash_token
 from reporting.services import api_client_revoke
 from tests.conftest import subprocess_database_url
@@ -101,6 +101,17 @@ def test_a_community_grant_taken_away_is_seen_by_the_next_request(api, settings)
     ApiClient.objects.get(token_hash=hash_token(api.token)).communities.remove(236)
     assert api.query(BODY)[0] == 403
     api.customer = "235"
+    assert api.query(BODY)[0] == 200
+
+
+@pytest.mark.django_db
+def test_a_community_created_in_bulk_after_a_refusal_is_seen_by_the_next_request(api_for, settings):
+    _cache(settings, 3600)
+    api = api_for(customer="235", community_ids=None)  # a client of every community
+    _warm(api)
+    api.customer = "235_999"
+    assert [api.query(BODY)[0] for _ in range(2)] == [403, 403]  # 999 does not exist; the refusal is cached
+    Community.objects.bulk_create([Community(id=999, slug="new-club", name="New", country="NO")])
     assert api.query(BODY)[0] == 200
 
 
