@@ -95,7 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "reporting.csp.CachedCSPMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -299,6 +299,9 @@ REPORTING = {
     # Reporting reads skip a replica further behind than this, and look at its health at most this often.
     "REPLICA_MAX_LAG_SECONDS": env_number("REPORTING_REPLICA_MAX_LAG_SECONDS", "30", float),
     "REPLICA_CHECK_SECONDS": env_number("REPORTING_REPLICA_CHECK_SECONDS", "5", float),
+    # The longest a process answers from API credentials it cached; any change through the application is seen
+    # by the next request anyway (reporting.credentials). 0 turns the cache off.
+    "CREDENTIALS_CACHE_SECONDS": env_number("REPORTING_CREDENTIALS_CACHE_SECONDS", "60", float),
 }
 
 # --- Celery (exports, periodic tasks). A broker from CELERY_BROKER_URL (Redis or RabbitMQ in production);

@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_TIMEOUT_SECONDS": 2.0,
     "REPLICA_MAX_LAG_SECONDS": 30.0,
     "REPLICA_CHECK_SECONDS": 5.0,
+    # The longest a process answers from credentials it cached (reporting.credentials); 0: no cache.
+    "CREDENTIALS_CACHE_SECONDS": 60.0,
     # Answer member aggregations from a covering rollup (False: always the member table; tests and bench).
     "ROLLUPS": True,
 }
@@ -63,16 +65,23 @@ _FROM_ENVIRONMENT = {
     "REDIS_TIMEOUT_SECONDS",
     "REPLICA_MAX_LAG_SECONDS",
     "REPLICA_CHECK_SECONDS",
+    "CREDENTIALS_CACHE_SECONDS",
 }
+
+
+_checked: list[Any] = [None]  # the REPORTING dict whose keys were last found known
 
 
 def reporting_setting(name: str) -> Any:
     if name not in DEFAULTS:
         raise KeyError(f"Unknown REPORTING setting {name!r}")
     configured = getattr(settings, "REPORTING", {})
-    unknown = set(configured) - set(DEFAULTS)
-    if unknown:
-        raise KeyError(f"Unknown REPORTING settings: {sorted(unknown)}")
+    # Read a dozen times per request: the keys are checked once per settings object (tests replace it whole).
+    if configured is not _checked[0]:
+        unknown = set(configured) - set(DEFAULTS)
+        if unknown:
+            raise KeyError(f"Unknown REPORTING settings: {sorted(unknown)}")
+        _checked[0] = configured
     return configured.get(name, DEFAULTS[name])
 
 
@@ -89,6 +98,13 @@ def validate_reporting_settings() -> None:
         valid = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value > 0
         if not valid:
             problems.append(f"{_describe(name)} must be a finite number above 0, got {value!r}")
+    cache_seconds = reporting_setting("CREDENTIALS_CACHE_SECONDS")
+    if isinstance(cache_seconds, bool) or not isinstance(cache_seconds, int | float) or not cache_seconds >= 0:
+        problems.append(
+            f"{_describe('CREDENTIALS_CACHE_SECONDS')} must be a number of at least 0, got {cache_seconds!r}"
+        )
+    elif not math.isfinite(cache_seconds):
+        problems.append(f"{_describe('CREDENTIALS_CACHE_SECONDS')} must be finite, got {cache_seconds!r}")
     if not problems and reporting_setting("DEFAULT_PAGE_SIZE") > reporting_setting("MAX_PAGE_SIZE"):
         problems.append(f"{_describe('DEFAULT_PAGE_SIZE')} must not exceed {_describe('MAX_PAGE_SIZE')}")
     if problems:

@@ -7,6 +7,7 @@ that the exposed ``age`` bucket can be recomputed daily; it is in no report decl
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 from django.db.models.functions import Lower
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from reporting import enums
 
@@ -31,6 +33,38 @@ def _in(field: str, values: tuple[str, ...], *, nullable: bool = False) -> model
     return models.CheckConstraint(condition=condition, name=f"%(class)s_{field}_valid")
 
 
+class CredentialsQuerySet(models.QuerySet):
+    """Bulk changes to what API credentials resolve to (clients, communities) move the credentials epoch, so no
+    process answers from credentials cached before them (reporting.credentials)."""
+
+    def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
+        _credentials_changed()
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        result = super().delete()
+        _credentials_changed()
+        return result
+
+    # A community created in bulk may be one a cached request named before it existed (a 403 then).
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
+        created = super().bulk_create(*args, **kwargs)
+        _credentials_changed()
+        return created
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        count = super().bulk_update(*args, **kwargs)
+        _credentials_changed()
+        return count
+
+
+def _credentials_changed(*args: Any, **kwargs: Any) -> None:
+    from reporting import credentials  # it reads principals, which read these models
+
+    credentials.changed()
+
+
 class Community(models.Model):
     """A loyalty club: the tenant every query is scoped to."""
 
@@ -42,6 +76,8 @@ class Community(models.Model):
     # Lower-cased optin_channel -> optin_platform; wins over the default rule of ingestion.md.
     optin_platform_overrides = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CredentialsQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "communities"
@@ -233,8 +269,16 @@ class ApiClient(models.Model):
     # Revocation is final: the token is refused from the next request on, and it cannot be re-activated.
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    objects = CredentialsQuerySet.as_manager()
+
     def __str__(self) -> str:
         return f"{self.name} ({self.token_prefix}…)"
+
+
+for _model in (Community, ApiClient):
+    post_save.connect(_credentials_changed, sender=_model, dispatch_uid=f"credentials.save.{_model.__name__}")
+    post_delete.connect(_credentials_changed, sender=_model, dispatch_uid=f"credentials.delete.{_model.__name__}")
+m2m_changed.connect(_credentials_changed, sender=ApiClient.communities.through, dispatch_uid="credentials.grants")
 
 
 class CommunityAccess(models.Model):

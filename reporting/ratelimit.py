@@ -30,6 +30,11 @@ class Charge:
     remaining: int
     allowed: bool
     retry_after: int
+    # The credentials epoch read in the same Redis call (reporting.credentials); None without Redis.
+    credentials_epoch: str | None = None
+    # The request's cached credentials were older than the epoch: nothing was charged, the view must resolve the
+    # credentials again from the database and start over.
+    credentials_stale: bool = False
 
     def headers(self) -> dict[str, str]:
         return {
@@ -46,20 +51,31 @@ def bucket_name(principal_key: str, owner: str, community_ids: tuple[int, ...]) 
     return f"{principal_key}:Organization"
 
 
-def charge(bucket: str, cost: int) -> Charge:
+def charge(bucket: str, cost: int, *, expected_epoch: str | None = None) -> Charge:
+    """Take ``cost`` tokens from ``bucket``. With ``expected_epoch`` (the epoch cached credentials were read
+    under) nothing is charged when the credentials epoch has moved since: the answer says ``credentials_stale``."""
     capacity = float(reporting_setting("RATE_LIMIT_CAPACITY"))
     rate = float(reporting_setting("RATE_LIMIT_REFILL_PER_SECOND"))
     # A full bucket always admits one request, however costly, so no request is refused forever.
     effective = min(float(cost), capacity)
+    epoch = None
     if settings.REDIS_URL:
-        allowed, tokens = _charge_redis(bucket, capacity, rate, effective)
+        allowed, tokens, epoch = _charge_redis(bucket, capacity, rate, effective, expected_epoch or "")
+        if allowed is None:
+            return Charge(bucket, cost, int(capacity), 0, False, 0, credentials_epoch=epoch, credentials_stale=True)
     else:
         allowed, tokens = _charge_database(bucket, capacity, rate, effective)
     # Refused: the row holds what is available; charged: what is left. Either way what the client can spend.
     remaining = max(0, math.floor(tokens))
     retry_after = 0 if allowed else max(1, math.ceil((effective - tokens) / rate))
     return Charge(
-        bucket=bucket, cost=cost, limit=int(capacity), remaining=remaining, allowed=allowed, retry_after=retry_after
+        bucket=bucket,
+        cost=cost,
+        limit=int(capacity),
+        remaining=remaining,
+        allowed=allowed,
+        retry_after=retry_after,
+        credentials_epoch=epoch,
     )
 
 
@@ -85,7 +101,18 @@ def _charge_database(bucket: str, capacity: float, rate: float, cost: float) -> 
     return bool(charged), float(tokens)
 
 
+# KEYS[2] is the credentials epoch (reporting.credentials), read here so that confirming cached credentials costs
+# no round trip of its own. A missing epoch (a new or flushed Redis) is set to one no earlier epoch can equal.
 _LUA = """
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then
+  local started = redis.call('TIME')
+  epoch = 'start-' .. started[1] .. '-' .. started[2]
+  redis.call('SET', KEYS[2], epoch)
+end
+if ARGV[4] ~= '' and ARGV[4] ~= epoch then
+  return {-1, '0', epoch}
+end
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
@@ -106,7 +133,7 @@ if tokens >= cost then
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 60)
-return {allowed, tostring(tokens)}
+return {allowed, tostring(tokens), epoch}
 """
 
 
@@ -120,10 +147,25 @@ def _redis_script(url: str) -> Any:
     return client.register_script(_LUA)
 
 
-def _charge_redis(bucket: str, capacity: float, rate: float, cost: float) -> tuple[bool, float]:
+def redis_client() -> Any:
+    """The Redis client of the rate limits (bounded waits), shared by reporting.credentials."""
+    return _redis_script(settings.REDIS_URL).registered_client
+
+
+def credentials_epoch_key() -> str:
+    return f"{reporting_setting('RATE_LIMIT_NAMESPACE')}:credentials:epoch"
+
+
+def _charge_redis(
+    bucket: str, capacity: float, rate: float, cost: float, expected_epoch: str
+) -> tuple[bool | None, float, str]:
     namespace = reporting_setting("RATE_LIMIT_NAMESPACE")
     # Script.__call__ loads the script again when a restarted Redis no longer knows it (NOSCRIPT).
-    allowed, tokens = _redis_script(settings.REDIS_URL)(
-        keys=[f"{namespace}:ratelimit:{bucket}"], args=[capacity, rate, cost]
+    allowed, tokens, epoch = _redis_script(settings.REDIS_URL)(
+        keys=[f"{namespace}:ratelimit:{bucket}", credentials_epoch_key()],
+        args=[capacity, rate, cost, expected_epoch],
     )
-    return bool(int(allowed)), float(tokens)
+    epoch = epoch.decode() if isinstance(epoch, bytes) else str(epoch)
+    if int(allowed) < 0:
+        return None, 0.0, epoch
+    return bool(int(allowed)), float(tokens), epoch

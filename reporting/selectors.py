@@ -142,20 +142,18 @@ def fetch_rows_with(settings: Sequence[str], statement: Fragment) -> list[dict[s
 def shape_tuples(plan: Plan, names: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     """Records of the declared columns from rows of ``names``, objects decoded (Django hands jsonb over as text).
 
-    Runs once per record of every page, so it only zips and decodes: no per-record lookups by name."""
-    positions = [names.index(name) for name in plan.columns]
+    Runs on every page, so it works by column (one transposition, objects decoded column by column, one dict per
+    record) rather than looking values up record by record."""
+    if not rows:
+        return []
     columns = plan.columns
-    objects = [name for name, kind in zip(columns, plan.column_types, strict=True) if kind is FieldType.OBJECT]
-    whole = positions == list(range(len(names)))
-    shaped = []
-    for row in rows:
-        record = dict(zip(columns, row if whole else [row[i] for i in positions], strict=True))
-        for name in objects:
-            value = record[name]
-            if isinstance(value, str | bytes):
-                record[name] = orjson.loads(value)
-        shaped.append(record)
-    return shaped
+    by_column = list(zip(*rows, strict=True))
+    picked: list[Sequence[Any]] = [by_column[names.index(name)] for name in columns]
+    loads = orjson.loads
+    for index, kind in enumerate(plan.column_types):
+        if kind is FieldType.OBJECT:
+            picked[index] = [loads(value) if isinstance(value, str | bytes) else value for value in picked[index]]
+    return [dict(zip(columns, values, strict=True)) for values in zip(*picked, strict=True)]
 
 
 def report_metadata(report: Report) -> dict[str, Any]:

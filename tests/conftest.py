@@ -19,7 +19,7 @@ from django.test import Client
 from pytest_django.live_server_helper import LiveServer
 
 from dashboards.staticbuild import ensure_collected
-from reporting import permits
+from reporting import credentials, permits
 from reporting.models import Community, Member
 from reporting.services import api_client_create
 
@@ -88,6 +88,8 @@ def places_loaded(request: Any, django_db_blocker: Any) -> None:
 def isolated_rate_limits(settings: Any) -> None:
     """Redis buckets outlive a test's rolled-back transaction: give every test its own key namespace."""
     settings.REPORTING = {**settings.REPORTING, "RATE_LIMIT_NAMESPACE": f"test-{uuid.uuid4().hex}"}
+    # Credentials cached by an earlier test (its epoch lived in its own namespace) would only be read again.
+    credentials.forget_all()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from reporting import credentials
 from reporting.context import ContextError, parse_customer_header
 from reporting.principals import Principal, client_principal, hash_token, user_principal
 
@@ -43,10 +44,19 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         token = _presented_token(request)
         if token is None:
             return None
-        found = client_principal(hash_token(token), _requested_ids(request))
-        if found is None:
-            raise exceptions.AuthenticationFailed("Invalid token")
-        principal, requested = found
+        token_hash, wanted = hash_token(token), _requested_ids(request)
+        entry = None if getattr(request, "credentials_fresh", False) else credentials.lookup(token_hash, wanted)
+        if entry is not None:
+            principal, requested = entry.principal, entry.requested
+            # Confirmed by the rate-limit charge (or before a refusal) against the epoch now: ReportingView.
+            request.credentials_epoch = entry.epoch  # type: ignore[attr-defined]
+        else:
+            tag = credentials.seen_epoch()  # before the read: a change committed after it moves the epoch past it
+            found = client_principal(token_hash, wanted)
+            if found is None:
+                raise exceptions.AuthenticationFailed("Invalid token")
+            credentials.remember(token_hash, wanted, found, tag)
+            principal, requested = found
         # reporting.context decides access from these rows instead of asking the database again.
         request.requested_communities = requested  # type: ignore[attr-defined]
         return principal, None

@@ -8,10 +8,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reporting import ratelimit
+from reporting import credentials, ratelimit
 from reporting.api.exceptions import MissingPermit, RateLimited
-from reporting.api.renderers import FastJSONRenderer
+from reporting.api.renderers import FastJSONRenderer, JSONOnlyNegotiation
 from reporting.context import ORGANIZATION, Context, resolve_context
+from reporting.outage import dependency_outage
 from reporting.principals import Principal, RequestedCommunities
 from reporting.query.request import lookup_report, require_object
 from reporting.reports.declarations import Report
@@ -19,6 +20,7 @@ from reporting.reports.declarations import Report
 
 class ReportingView(APIView):
     renderer_classes = [FastJSONRenderer]
+    content_negotiation_class = JSONOnlyNegotiation
 
     def principal(self, request: Request) -> Principal:
         principal = request.user
@@ -54,10 +56,30 @@ class ReportingView(APIView):
         community_ids = context.community_ids if context else ()
         owner = context.owner if context else ORGANIZATION
         bucket = ratelimit.bucket_name(self.principal(request).key, owner, community_ids)
-        charge = ratelimit.charge(bucket, cost)
+        charge = ratelimit.charge(bucket, cost, expected_epoch=getattr(request, "credentials_epoch", None))
+        credentials.saw(charge.credentials_epoch)
+        if charge.credentials_stale:
+            raise _CredentialsChanged
+        request.credentials_epoch = None  # type: ignore[attr-defined]  # confirmed
         request.ratelimit_charge = charge  # type: ignore[attr-defined]
         if not charge.allowed:
             raise RateLimited(charge)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        request = self.request
+        if _unconfirmed_credentials_changed(request, exc):
+            # Start over with the credentials read from the database: the first run charged nothing.
+            request.credentials_fresh = True  # type: ignore[attr-defined]
+            request.credentials_epoch = None  # type: ignore[attr-defined]
+            del request._user, request._auth  # type: ignore[attr-defined]  # DRF authenticates again on next read
+            try:
+                self.initial(request, *self.args, **self.kwargs)
+                handler = getattr(self, str(request.method).lower(), self.http_method_not_allowed)
+                response: Response = handler(request, *self.args, **self.kwargs)
+                return response
+            except Exception as again:
+                return super().handle_exception(again)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         charge = getattr(request, "ratelimit_charge", None)
@@ -65,6 +87,23 @@ class ReportingView(APIView):
             for name, value in charge.headers().items():
                 response[name] = value
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class _CredentialsChanged(Exception):
+    """The charge found the credentials epoch moved since the request's cached credentials were read."""
+
+
+def _unconfirmed_credentials_changed(request: Request, exc: Exception) -> bool:
+    """Whether ``exc`` was raised while the request ran on cached credentials that a change has made stale (a
+    refusal before the charge is confirmed against the epoch now; one Redis call, on refusals only)."""
+    expected = getattr(request, "credentials_epoch", None)
+    if expected is None:
+        return False
+    if isinstance(exc, _CredentialsChanged):
+        return True
+    if dependency_outage(exc) is not None:
+        return False  # the same outage would answer again
+    return credentials.current_epoch() != expected
 
 
 def _requested(request: Request) -> RequestedCommunities | None:

@@ -20,6 +20,12 @@ BUCKET = 0 if settings.REDIS_URL else 1
 FILTER = {"type": "in", "field": "age", "value": ["20-24", "25-29"]}
 
 
+@pytest.fixture(autouse=True)
+def no_credentials_cache(settings):
+    """The counts below read the token every time; test_cached_credentials_skip_the_token_lookup counts a hit."""
+    settings.REPORTING = {**settings.REPORTING, "CREDENTIALS_CACHE_SECONDS": 0}
+
+
 @pytest.fixture
 def some_members(insert_members):
     insert_members([{"id": i, "community_id": 235 + i % 2, "age": "20-24", "gender": "woman"} for i in range(1, 40)])
@@ -84,6 +90,16 @@ def test_context_headers_queries(api, some_members, customer, queries):
     api.customer = customer
     assert _queries(api, "/v1/reporting/query", {"report": "members", "limit": 5}) > 0  # warm
     assert _queries(api, "/v1/reporting/query", {"report": "members", "limit": 5}) == queries
+
+
+def test_cached_credentials_skip_the_token_lookup(api, some_members, settings):
+    """With Redis (which holds the credentials epoch) a token seen lately is not read again; without, always."""
+    settings.REPORTING = {**settings.REPORTING, "CREDENTIALS_CACHE_SECONDS": 60}
+    body = {"report": "members", "limit": 5}
+    first = _queries(api, "/v1/reporting/query", body)  # this process learns the epoch
+    second = _queries(api, "/v1/reporting/query", body)  # read from the database, tagged with that epoch
+    assert first == second == 2 + BUCKET
+    assert _queries(api, "/v1/reporting/query", body) == (1 if settings.REDIS_URL else 2 + BUCKET)
 
 
 def _queries(api, path, body=None, method="post"):

@@ -32,6 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
         ({"MAX_BODY_BYTES": 0}, "MAX_BODY_BYTES"),
         ({"INGEST_MAX_BODY_BYTES": -1}, "INGEST_MAX_BODY_BYTES"),
         ({"OUTAGE_RETRY_AFTER_SECONDS": 0}, "OUTAGE_RETRY_AFTER_SECONDS"),
+        ({"CREDENTIALS_CACHE_SECONDS": -1}, "CREDENTIALS_CACHE_SECONDS"),
+        ({"CREDENTIALS_CACHE_SECONDS": float("nan")}, "CREDENTIALS_CACHE_SECONDS"),
+        ({"CREDENTIALS_CACHE_SECONDS": float("inf")}, "CREDENTIALS_CACHE_SECONDS"),
+        ({"CREDENTIALS_CACHE_SECONDS": "60"}, "CREDENTIALS_CACHE_SECONDS"),
     ],
 )
 def test_nonsense_values_are_refused(settings, overrides, message):
@@ -41,6 +45,12 @@ def test_nonsense_values_are_refused(settings, overrides, message):
 
 
 def test_the_defaults_are_accepted(settings):
+    validate_reporting_settings()
+
+
+def test_a_credentials_cache_of_zero_seconds_is_accepted(settings):
+    """0 turns the cache off (docs/api.md): a valid choice, unlike the limits above."""
+    settings.REPORTING = {**settings.REPORTING, "CREDENTIALS_CACHE_SECONDS": 0}
     validate_reporting_settings()
 
 
