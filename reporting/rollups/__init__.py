@@ -61,7 +61,7 @@ class RollupFamily:
 
 
 # Modules that register a family when imported; each adds itself here.
-FAMILY_MODULES: tuple[str, ...] = ("reporting.rollups.members", "reporting.rollups.events")
+FAMILY_MODULES: tuple[str, ...] = ("reporting.rollups.members", "reporting.rollups.events", "reporting.rollups.cohorts")
 
 _families: dict[str, RollupFamily] = {}
 

@@ -34,6 +34,11 @@ def base_path_only() -> Iterator[None]:
         _base_only.reset(token)
 
 
+def base_path_forced() -> bool:
+    """Whether ``base_path_only`` is in force (the cohorts' choice honours it too)."""
+    return _base_only.get()
+
+
 def filter_fields(node: Node | None) -> set[str]:
     """Every field a filter reads, with a keyed field's key (``consents.email``) as the field itself."""
     if node is None:
