@@ -35,6 +35,10 @@ def _memberships(rows: str, sign: int) -> str:
     """
 
 
+def _prefixed(columns: str) -> str:
+    return ", ".join("e." + c for c in columns.split(", "))
+
+
 def _apply(touched: str, removed: str | None) -> str:
     """Lock the touched members, then add (memberships now) - (memberships before the statement) to the slot.
     Before = the members' events now, without the rows the statement wrote (``new_events``, when it wrote any),
@@ -45,15 +49,41 @@ def _apply(touched: str, removed: str | None) -> str:
         before += " WHERE e.id NOT IN (SELECT id FROM new_events)"
     if removed is not None:
         before += f" UNION ALL SELECT id, {EVENT_COLUMNS} FROM {removed}"
+    fresh_events = ""
+    if wrote:
+        # a member without a row had no event before this statement: its events are the statement's rows
+        fresh_events = f"""UNION ALL SELECT e.id, {_prefixed(EVENT_COLUMNS)} FROM new_events AS e
+            WHERE (e.community_id, e.member_id) IN (SELECT * FROM unnest(fresh_clubs, fresh_members))"""
     return f"""
-    INSERT INTO reporting_cohortmember (community_id, member_id)
-    SELECT DISTINCT community_id, member_id FROM ({touched}) AS t ORDER BY 1, 2 ON CONFLICT DO NOTHING;
-    PERFORM 1 FROM reporting_cohortmember AS l
-    WHERE (l.community_id, l.member_id) IN (SELECT community_id, member_id FROM ({touched}) AS t)
-    ORDER BY l.community_id, l.member_id FOR UPDATE;
-    WITH current_events AS (
-        SELECT e.id, {", ".join("e." + c for c in EVENT_COLUMNS.split(", "))} FROM reporting_memberevent AS e
-        WHERE (e.community_id, e.member_id) IN (SELECT DISTINCT community_id, member_id FROM ({touched}) AS t)
+    -- One row per member, locked in key order: a writer of the same member waits here. A new member's row is
+    -- locked by its insertion; a known member's by FOR UPDATE (no new row version, unlike an upsert).
+    WITH inserted AS (
+        INSERT INTO reporting_cohortmember (community_id, member_id)
+        SELECT DISTINCT community_id, member_id FROM ({touched}) AS t ORDER BY 1, 2 ON CONFLICT DO NOTHING
+        RETURNING community_id, member_id
+    )
+    SELECT coalesce(array_agg(community_id), '{{}}'), coalesce(array_agg(member_id), '{{}}')
+    INTO fresh_clubs, fresh_members FROM inserted;
+    PERFORM 1 FROM (
+        SELECT DISTINCT community_id, member_id FROM ({touched}) AS t ORDER BY 1, 2 OFFSET 0
+    ) AS t
+    CROSS JOIN LATERAL (
+        SELECT 1 FROM reporting_cohortmember AS l
+        WHERE l.community_id = t.community_id AND l.member_id = t.member_id AND l.xmin <> pg_current_xact_id()::xid
+        FOR UPDATE
+    ) AS l;
+    WITH known AS (
+        SELECT community_id, member_id FROM ({touched}) AS t
+        EXCEPT SELECT * FROM unnest(fresh_clubs, fresh_members)
+    ),
+    current_events AS (
+        -- index lookups per known member (OFFSET 0 keeps the planner from hashing the whole event table)
+        SELECT e.* FROM known AS t
+        CROSS JOIN LATERAL (
+            SELECT e.id, {_prefixed(EVENT_COLUMNS)} FROM reporting_memberevent AS e
+            WHERE e.community_id = t.community_id AND e.member_id = t.member_id OFFSET 0
+        ) AS e
+        {fresh_events}
     ),
     delta AS (
         SELECT {KEY}, sum(members) AS members FROM (
@@ -95,6 +125,8 @@ CREATE INDEX cohort_monthly_zero ON reporting_cohortmonthly (slot) WHERE members
 CREATE FUNCTION reporting_cohort_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     chosen_slot smallint := reporting_event_rollup_slot();
+    fresh_clubs bigint[];
+    fresh_members bigint[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         {_apply("SELECT community_id, member_id FROM new_events", None)}
