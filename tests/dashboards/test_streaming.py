@@ -62,12 +62,12 @@ def test_a_failure_after_the_head_ends_the_page_with_a_message(client, dataset, 
     parts = iter(response.streaming_content)
     next(parts)
     with connection.cursor() as cursor:  # the database loses a table the growth section reads
-        cursor.execute("ALTER TABLE reporting_memberevent RENAME TO reporting_memberevent_gone")
+        cursor.execute("ALTER TABLE reporting_cohortmonthly RENAME TO reporting_cohortmonthly_gone")
     try:
         rest = b"".join(parts).decode()
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE reporting_memberevent_gone RENAME TO reporting_memberevent")
+            cursor.execute("ALTER TABLE reporting_cohortmonthly_gone RENAME TO reporting_cohortmonthly")
     assert "This dashboard could not be built. Reload the page to try again." in rest
     assert rest.startswith("</head>")
     assert rest.rstrip().endswith("</html>")
