@@ -57,13 +57,17 @@ def _apply(touched: str, removed: str | None) -> str:
     return f"""
     -- One row per member, locked in key order: a writer of the same member waits here. A new member's row is
     -- locked by its insertion; a known member's by FOR UPDATE (no new row version, unlike an upsert).
-    WITH inserted AS (
+    WITH touched AS MATERIALIZED (SELECT DISTINCT community_id, member_id FROM ({touched}) AS t),
+    inserted AS (
         INSERT INTO reporting_cohortmember (community_id, member_id)
-        SELECT DISTINCT community_id, member_id FROM ({touched}) AS t ORDER BY 1, 2 ON CONFLICT DO NOTHING
+        SELECT * FROM touched ORDER BY 1, 2 ON CONFLICT DO NOTHING
         RETURNING community_id, member_id
     )
-    SELECT coalesce(array_agg(community_id), '{{}}'), coalesce(array_agg(member_id), '{{}}')
-    INTO fresh_clubs, fresh_members FROM inserted;
+    SELECT coalesce(array_agg(community_id), '{{}}'), coalesce(array_agg(member_id), '{{}}'),
+           (SELECT count(*) FROM touched)
+    INTO fresh_clubs, fresh_members, touched_count FROM inserted;
+    -- (a batch of new members only, the usual import, has nothing more to lock)
+    IF cardinality(fresh_members) < touched_count THEN
     PERFORM 1 FROM (
         SELECT DISTINCT community_id, member_id FROM ({touched}) AS t ORDER BY 1, 2 OFFSET 0
     ) AS t
@@ -72,6 +76,7 @@ def _apply(touched: str, removed: str | None) -> str:
         WHERE l.community_id = t.community_id AND l.member_id = t.member_id AND l.xmin <> pg_current_xact_id()::xid
         FOR UPDATE
     ) AS l;
+    END IF;
     WITH known AS (
         SELECT community_id, member_id FROM ({touched}) AS t
         EXCEPT SELECT * FROM unnest(fresh_clubs, fresh_members)
@@ -127,6 +132,7 @@ DECLARE
     chosen_slot smallint := reporting_event_rollup_slot();
     fresh_clubs bigint[];
     fresh_members bigint[];
+    touched_count bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         {_apply("SELECT community_id, member_id FROM new_events", None)}
