@@ -8,6 +8,9 @@ per touched member: its memberships from its events now (+1) minus those from it
 writers of different members of one club never wait. Additions go to the transaction's slot of the event rollup
 (0045), so two importers never wait on one hot row; readers sum over slots. A club's time zone change recomputes
 the club. See reporting/rollups/cohorts.py and docs/performance.md ("Cohort rollups").
+
+It also adds ``reporting_eventdailytotal``: the daily event rollup's counts per club, local date and type only,
+for the series without a filter on the dimensions (reporting/rollups/events_choice.py).
 """
 
 from django.db import migrations
@@ -205,7 +208,119 @@ DROP TABLE reporting_cohortmember;
 """
 
 
+# The daily totals: reporting_eventdailyrollup without its dimension columns, for the unfiltered series (the
+# overview's); maintained exactly like it (reporting/rollups/events.py), its slots included.
+TOTAL_KEY = "community_id, local_date, type"
+_TOTAL_UPSERT = f"ON CONFLICT ({TOTAL_KEY}, slot) DO UPDATE SET events = r.events + EXCLUDED.events"
+
+
+def _total_apply(rows: str) -> str:
+    return f"""
+    WITH delta AS (
+        SELECT e.community_id, (e.occurred_at AT TIME ZONE c.timezone)::date AS local_date, e.type,
+               sum(e.sign) AS events
+        FROM ({rows}) AS e JOIN reporting_community AS c ON c.id = e.community_id
+        GROUP BY 1, 2, 3 HAVING sum(e.sign) <> 0
+    ),
+    added AS (
+        INSERT INTO reporting_eventdailytotal AS r ({TOTAL_KEY}, slot, events)
+        SELECT {TOTAL_KEY}, chosen_slot, events FROM delta WHERE events > 0 ORDER BY {TOTAL_KEY}
+        {_TOTAL_UPSERT}
+    ),
+    merged AS (
+        DELETE FROM reporting_eventdailytotal AS r USING delta AS d
+        WHERE d.events < 0 AND r.community_id = d.community_id AND r.local_date = d.local_date AND r.type = d.type
+        RETURNING r.community_id, r.local_date, r.type, r.events, d.events AS change
+    )
+    INSERT INTO reporting_eventdailytotal AS r ({TOTAL_KEY}, slot, events)
+    SELECT {TOTAL_KEY}, chosen_slot, sum(events) + min(change) FROM merged
+    GROUP BY {TOTAL_KEY} HAVING sum(events) + min(change) > 0 ORDER BY {TOTAL_KEY}
+    {_TOTAL_UPSERT};
+    """
+
+
+def _signed(table: str, sign: int) -> str:
+    return f"SELECT community_id, occurred_at, type, {sign} AS sign FROM {table}"
+
+
+TOTALS = f"""
+CREATE TABLE reporting_eventdailytotal (
+    id bigserial PRIMARY KEY,
+    community_id bigint NOT NULL,
+    local_date date NOT NULL,
+    type text NOT NULL,
+    slot smallint NOT NULL DEFAULT 0,
+    events bigint NOT NULL CHECK (events > 0),
+    CONSTRAINT event_daily_total_unique_key UNIQUE ({TOTAL_KEY}, slot)
+);
+
+CREATE FUNCTION reporting_event_total_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    chosen_slot smallint := reporting_event_rollup_slot();
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        {_total_apply(_signed("new_events", 1))}
+    ELSIF TG_OP = 'DELETE' THEN
+        {_total_apply(_signed("old_events", -1))}
+    ELSE
+        {_total_apply(_signed("new_events", 1) + " UNION ALL " + _signed("old_events", -1))}
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION reporting_event_total_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM reporting_eventdailytotal;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION reporting_event_total_rezone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM reporting_eventdailytotal WHERE community_id = OLD.id;
+    IF TG_OP = 'UPDATE' THEN
+        INSERT INTO reporting_eventdailytotal ({TOTAL_KEY}, slot, events)
+        SELECT community_id, (occurred_at AT TIME ZONE NEW.timezone)::date, type, 0, count(*)
+        FROM reporting_memberevent WHERE community_id = NEW.id GROUP BY 1, 2, 3;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER event_total_insert AFTER INSERT ON reporting_memberevent
+    REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION reporting_event_total_apply();
+CREATE TRIGGER event_total_delete AFTER DELETE ON reporting_memberevent
+    REFERENCING OLD TABLE AS old_events FOR EACH STATEMENT EXECUTE FUNCTION reporting_event_total_apply();
+CREATE TRIGGER event_total_update AFTER UPDATE ON reporting_memberevent
+    REFERENCING OLD TABLE AS old_events NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION reporting_event_total_apply();
+CREATE TRIGGER event_total_truncate AFTER TRUNCATE ON reporting_memberevent
+    FOR EACH STATEMENT EXECUTE FUNCTION reporting_event_total_truncate();
+CREATE TRIGGER event_total_rezone AFTER UPDATE ON reporting_community
+    FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone) EXECUTE FUNCTION reporting_event_total_rezone();
+CREATE TRIGGER event_total_club_deleted AFTER DELETE ON reporting_community
+    FOR EACH ROW EXECUTE FUNCTION reporting_event_total_rezone();
+
+INSERT INTO reporting_eventdailytotal ({TOTAL_KEY}, slot, events)
+SELECT e.community_id, (e.occurred_at AT TIME ZONE c.timezone)::date, e.type, 0, count(*)
+FROM reporting_memberevent AS e JOIN reporting_community AS c ON c.id = e.community_id
+GROUP BY 1, 2, 3;
+ANALYZE reporting_eventdailytotal;
+"""
+
+TOTALS_REVERSE = """
+DROP TRIGGER event_total_insert ON reporting_memberevent;
+DROP TRIGGER event_total_delete ON reporting_memberevent;
+DROP TRIGGER event_total_update ON reporting_memberevent;
+DROP TRIGGER event_total_truncate ON reporting_memberevent;
+DROP TRIGGER event_total_rezone ON reporting_community;
+DROP TRIGGER event_total_club_deleted ON reporting_community;
+DROP FUNCTION reporting_event_total_apply();
+DROP FUNCTION reporting_event_total_truncate();
+DROP FUNCTION reporting_event_total_rezone();
+DROP TABLE reporting_eventdailytotal;
+"""
+
+
 class Migration(migrations.Migration):
     dependencies = [("reporting", "0050_segments")]
 
-    operations = [migrations.RunSQL(FUNCTIONS, REVERSE)]
+    operations = [migrations.RunSQL(FUNCTIONS, REVERSE), migrations.RunSQL(TOTALS, TOTALS_REVERSE)]
