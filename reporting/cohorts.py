@@ -1,4 +1,6 @@
-"""Retention cohorts from the join/leave events, in one SQL statement.
+"""Retention cohorts from the join/leave events, in one SQL statement: read from the cohort rollup
+(``reporting_cohortmonthly``, reporting/rollups/cohorts.py) when the period is whole local months and every filter
+field is one it keeps, from the events otherwise; both give the same rows (tests/rollups/test_cohorts.py).
 
 A *membership* starts at a join (``in``) event and ends at the member's first leave (``out``) event after it (an
 ``in`` and an ``out`` at the same instant: the join comes first). A re-join after a leave starts a new membership
@@ -16,11 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
+from reporting.conf import reporting_setting
 from reporting.context import Context
 from reporting.query.compiler import compile_filter
 from reporting.query.filters import Node
 from reporting.query.sql import Fragment
+from reporting.rollups import BASE, record_source
+from reporting.rollups import cohorts as cohort_rollup
+from reporting.rollups.events_choice import base_path_forced, filter_fields
 from reporting.selectors import fetch_rows
 
 MAX_MONTHS = 36
@@ -36,7 +43,7 @@ class CohortRow:
     retained: tuple[int, ...]
 
 
-_SQL = """
+_BASE_MEMBERSHIPS = """
 WITH joined AS (
     -- Members with a join near the range (one day of margin covers every UTC offset): only their events are sorted.
     SELECT DISTINCT j.member_id FROM reporting_memberevent AS j
@@ -56,22 +63,39 @@ ordered AS (
 ),
 memberships AS (
     SELECT c.timezone AS tz, date_trunc('month', o.occurred_at AT TIME ZONE c.timezone) AS cohort,
-           date_trunc('month', o.ended_at AT TIME ZONE c.timezone) AS ended_month
+           date_trunc('month', o.ended_at AT TIME ZONE c.timezone) AS ended_month, 1 AS memberships
     FROM ordered AS o
     JOIN unnest((%s)::bigint[], (%s)::text[]) AS c(id, timezone) ON c.id = o.community_id
     WHERE o.type = 'in' AND o.previous_type IS DISTINCT FROM 'in' AND o.matches
       AND (o.occurred_at AT TIME ZONE c.timezone) >= (%s)::timestamp
       AND (o.occurred_at AT TIME ZONE c.timezone) < (%s)::timestamp
 ),
--- Months survived: a membership ended in month j after its cohort was still running at the end of months
+"""
+
+# The rollup keeps the join's attributes under the events' column names (and its type, always a join), so the
+# same compiled filter runs on it; its months are already local to each club's (current) zone.
+_ROLLUP_MEMBERSHIPS = """
+WITH memberships AS (
+    SELECT c.timezone AS tz, m.cohort::timestamp AS cohort, m.ended::timestamp AS ended_month,
+           m.members AS memberships
+    FROM (SELECT r.*, 'in'::text AS type FROM reporting_cohortmonthly AS r) AS m
+    JOIN unnest((%s)::bigint[], (%s)::text[]) AS c(id, timezone) ON c.id = m.community_id
+    WHERE m.community_id = ANY((%s)::bigint[]) AND m.cohort >= (%s)::date AND m.cohort < (%s)::date
+      AND ({condition})
+),
+"""
+
+_SURVIVAL = """-- Months survived: a membership ended in month j after its cohort was still running at the end of months
 -- 0 .. j - 1. Grouping here keeps the expansion over months tiny (cohorts x months, not memberships x months).
 survival AS (
-    SELECT tz, cohort, count(*) AS memberships,
+    SELECT tz, cohort, sum(memberships) AS memberships,
            CASE WHEN ended_month IS NULL THEN (%s)::integer ELSE least((%s)::integer,
                ((extract(year FROM ended_month) - extract(year FROM cohort)) * 12
                 + extract(month FROM ended_month) - extract(month FROM cohort))::integer) END AS survived
     FROM memberships
     GROUP BY 1, 2, 4
+    -- the rollup's writer slots may hold +1 and -1 of one key: a group that sums to nothing holds no one
+    HAVING sum(memberships) <> 0
 )
 SELECT s.cohort::date AS month, NULL::integer AS months_since, sum(s.memberships)::bigint AS members
 FROM survival AS s
@@ -87,17 +111,52 @@ ORDER BY 1, 2 NULLS FIRST
 """
 
 
+def _covered(filter_node: Node | None, first: dt.date, last: dt.date) -> bool:
+    """Whether the rollup holds exactly these memberships: whole local months, a filter on kept fields only."""
+    if base_path_forced() or not reporting_setting("ROLLUPS"):
+        return False
+    whole_months = first.day == 1 and (last + dt.timedelta(days=1)).day == 1
+    return whole_months and filter_fields(filter_node) <= cohort_rollup.FIELDS
+
+
 def cohort_statement(
     *, context: Context, filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
 ) -> Fragment:
-    """The statement for memberships that started on local days ``[first, last]`` of their club."""
+    """The statement for memberships that started on local days ``[first, last]`` of their club, read from the
+    events."""
     condition = compile_filter(filter_node)
     end = last + dt.timedelta(days=1)
     ids, zones = list(context.community_ids), list(context.time_zones)
     start, stop = first.isoformat(), end.isoformat()
     joined = (ids, start, stop)
-    params = (ids, ids, zones, start, stop, MAX_MONTHS, MAX_MONTHS, MAX_MONTHS, as_of)
-    return Fragment(_SQL.format(condition=condition.sql), joined + condition.params + params)
+    params = (ids, ids, zones, start, stop, *_survival_params(as_of))
+    return Fragment(_BASE_MEMBERSHIPS.format(condition=condition.sql) + _SURVIVAL, joined + condition.params + params)
+
+
+def rollup_statement(
+    *, context: Context, filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
+) -> Fragment:
+    """The same rows from the cohort rollup; only for whole months and covered filters (``_covered``)."""
+    condition = compile_filter(filter_node)
+    end = last + dt.timedelta(days=1)
+    ids, zones = list(context.community_ids), list(context.time_zones)
+    head = (ids, zones, ids, first, end)
+    sql = _ROLLUP_MEMBERSHIPS.format(condition=condition.sql) + _SURVIVAL
+    return Fragment(sql, head + condition.params + _survival_params(as_of))
+
+
+def _survival_params(as_of: dt.datetime) -> tuple[Any, ...]:
+    return (MAX_MONTHS, MAX_MONTHS, MAX_MONTHS, as_of)
+
+
+def choose_statement(
+    *, context: Context, filter_node: Node | None, first: dt.date, last: dt.date, as_of: dt.datetime
+) -> tuple[Fragment, str]:
+    """The cohort rollup's statement when it covers the request, the events' otherwise, and the source's name."""
+    if _covered(filter_node, first, last):
+        statement = rollup_statement(context=context, filter_node=filter_node, first=first, last=last, as_of=as_of)
+        return statement, cohort_rollup.SOURCE
+    return cohort_statement(context=context, filter_node=filter_node, first=first, last=last, as_of=as_of), BASE
 
 
 def retention_cohorts(
@@ -105,7 +164,9 @@ def retention_cohorts(
 ) -> list[CohortRow]:
     """Cohorts of memberships that started on local days ``[first, last]``, oldest first, at most ``MAX_MONTHS``
     months each."""
-    rows = fetch_rows(cohort_statement(context=context, filter_node=filter_node, first=first, last=last, as_of=as_of))
+    statement, source = choose_statement(context=context, filter_node=filter_node, first=first, last=last, as_of=as_of)
+    record_source(source)
+    rows = fetch_rows(statement)
     sizes: dict[dt.date, int] = {}
     retained: dict[dt.date, list[int]] = {}
     for row in rows:

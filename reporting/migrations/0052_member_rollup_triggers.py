@@ -720,7 +720,7 @@ CREATE TRIGGER reporting_rollup_member_profile_truncate AFTER TRUNCATE ON report
 
 
 class Migration(migrations.Migration):
-    dependencies = [("reporting", "0050_segments")]
+    dependencies = [("reporting", "0051_cohort_rollups")]
 
     operations = [migrations.RunSQL(FORWARD, reverse_sql=REVERSE)]
 

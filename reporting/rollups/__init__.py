@@ -61,7 +61,12 @@ class RollupFamily:
 
 
 # Modules that register a family when imported; each adds itself here.
-FAMILY_MODULES: tuple[str, ...] = ("reporting.rollups.members", "reporting.rollups.events")
+FAMILY_MODULES: tuple[str, ...] = (
+    "reporting.rollups.members",
+    "reporting.rollups.events",
+    "reporting.rollups.cohorts",
+    "reporting.rollups.events_totals",
+)
 
 _families: dict[str, RollupFamily] = {}
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from reporting.query.filters import Logical, Node
 from reporting.reports.declarations import SeriesRollup
+from reporting.rollups.events_totals import narrower
 
 if TYPE_CHECKING:
     from reporting.query.series_plan import ZoneRange
@@ -34,6 +35,11 @@ def base_path_only() -> Iterator[None]:
         _base_only.reset(token)
 
 
+def base_path_forced() -> bool:
+    """Whether ``base_path_only`` is in force (the cohorts' choice honours it too)."""
+    return _base_only.get()
+
+
 def filter_fields(node: Node | None) -> set[str]:
     """Every field a filter reads, with a keyed field's key (``consents.email``) as the field itself."""
     if node is None:
@@ -50,10 +56,11 @@ def usable_rollup(query: SeriesQuery, zones: Sequence[ZoneRange]) -> SeriesRollu
         return None
     if query.interval.name not in rollup.intervals:
         return None
-    if not filter_fields(query.filter) <= rollup.fields:
+    fields = filter_fields(query.filter)
+    if not fields <= rollup.fields:
         return None
     if query.aggregation is not None and query.aggregation.name not in rollup.aggregations:
         return None
     if any(zone.first_day is None or zone.last_day is None for zone in zones):
         return None
-    return rollup
+    return narrower(query, rollup, fields)

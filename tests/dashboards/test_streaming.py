@@ -79,12 +79,12 @@ def test_a_failure_after_the_head_ends_the_page_with_a_message(client, dataset, 
     parts = iter(response.streaming_content)
     next(parts)
     with connection.cursor() as cursor:  # the database loses a table the growth section reads
-        cursor.execute("ALTER TABLE reporting_memberevent RENAME TO reporting_memberevent_gone")
+        cursor.execute("ALTER TABLE reporting_cohortmonthly RENAME TO reporting_cohortmonthly_gone")
     try:
         rest = b"".join(parts).decode()
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("ALTER TABLE reporting_memberevent_gone RENAME TO reporting_memberevent")
+            cursor.execute("ALTER TABLE reporting_cohortmonthly_gone RENAME TO reporting_cohortmonthly")
     # The charts were sent before growth failed: they stay, the message takes the growth section's place.
     assert rest.startswith("</head>")
     assert rest.rstrip().endswith("</html>")

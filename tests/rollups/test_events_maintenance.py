@@ -68,7 +68,7 @@ def test_a_time_zone_change_recomputes_the_club(events: None, client_for: Callab
     body = {"report": "member_balance", "interval": "1d", "from": "2024-10-22", "to": "2024-11-01"}
     status, payload, response = client_for("301").query(body)
     assert status == 200
-    assert response["x-reporting-source"] == "rollup:events_daily"
+    assert response["x-reporting-source"] == "rollup:events_daily_total"  # unfiltered: the daily totals
     assert payload == oracle.member_balance(
         oracle.read_events([301]), {301: "Pacific/Auckland"}, start="2024-10-22", end="2024-11-01", interval="1d"
     )
@@ -85,6 +85,7 @@ def test_a_deleted_club_leaves_no_rows(events: None) -> None:
 def test_rebuild_finds_and_repairs_drift(events: None) -> None:
     family = families()["events_daily"]
     assert family.rebuild(None).rows_differing == 0
+    assert families()["events_daily_total"].rebuild(None).rows_differing == 0
     with connection.cursor() as cursor:
         cursor.execute("UPDATE reporting_eventdailyrollup SET events = events + 5 WHERE id = (SELECT min(id)"
                        " FROM reporting_eventdailyrollup WHERE community_id = 301)")  # fmt: skip
@@ -141,7 +142,7 @@ def test_a_committed_ingestion_shows_in_the_next_query(
         assert answer["created"] == len(members), answer
         status, payload, response = reader.query(body)
         assert status == 200
-        assert response["x-reporting-source"] == "rollup:events_daily"
+        assert response["x-reporting-source"] == "rollup:events_daily_total"  # unfiltered: the daily totals
         assert payload == oracle.members_count_history(
             oracle.read_events([311]), {311: "America/Denver"}, start="2024-03-08", end="2024-03-13", interval="1d"
         )

@@ -34,6 +34,7 @@ CUSTOMERS = ["301", "311", "321", "301_311_321"]
 ROLLUP_DIMENSIONS = {"type", "optin_channel", "optin_subchannel", "optin_platform", "gender"}
 BALANCE_FILTERS: list[dict[str, Any] | None] = [
     None,
+    {"type": "equal", "field": "type", "value": "out"},  # no dimension read: the daily totals answer
     {"type": "equal", "field": "optin_channel", "value": "ios-app"},
     {"type": "in", "field": "gender", "value": ["woman", None]},
     {"type": "and", "operations": [
@@ -45,6 +46,7 @@ BALANCE_FILTERS: list[dict[str, Any] | None] = [
 ]  # fmt: skip
 HISTORY_FILTERS: list[dict[str, Any] | None] = [
     None,
+    {"type": "equal", "field": "grouping_value", "value": None},  # with the default total grouping: the totals
     {"type": "in", "field": "grouping_type", "value": ["gender", "optin_platform"]},
     {"type": "and", "operations": [
         {"type": "equal", "field": "grouping_type", "value": "optin_channel"},
@@ -149,7 +151,12 @@ def test_rollup_and_events_answer_the_same(client_for: Any, ingest_client: ApiCl
             status, from_rollup, response = api.query(body)
             assert status == 200, (body, from_rollup)
             rollup_expected = covered and interval != "1h"
-            assert response["x-reporting-source"] == ("rollup:events_daily" if rollup_expected else "base"), body
+            if report == "member_balance":
+                totals = _fields(node) <= {"type"} and aggregate_by in (None, "total")
+            else:
+                totals = "grouping_type" not in _fields(node)
+            rollup = "rollup:events_daily_total" if totals else "rollup:events_daily"
+            assert response["x-reporting-source"] == (rollup if rollup_expected else "base"), body
             with base_path_only():
                 status, from_events, response = api.query(body)
             assert status == 200, (body, from_events)
