@@ -9,12 +9,7 @@ months and every filter field is kept here; this module registers the family ``r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from django.db import connection, transaction
-
-from reporting.rollups import Drift, RollupFamily, register
+from reporting.rollups.slotted import SCOPE, SlottedRollup
 
 NAME = "cohorts"
 SOURCE = f"rollup:{NAME}"
@@ -22,7 +17,6 @@ TABLE = "reporting_cohortmonthly"
 # The join event's columns the rollup keeps: a filter on anything else reads the events.
 FIELDS = frozenset({"type", "optin_channel", "optin_subchannel", "optin_platform", "gender"})
 _KEY = "community_id, cohort, ended, optin_channel, optin_subchannel, optin_platform, gender"
-_SCOPE = "(%(every)s OR {alias}.community_id = ANY(%(ids)s))"
 # What the rollup must hold: the memberships of the events (reporting/cohorts.py) in each club's current zone.
 EXPECTED = f"""
 SELECT o.community_id, date_trunc('month', o.occurred_at AT TIME ZONE c.timezone)::date AS cohort,
@@ -35,40 +29,11 @@ FROM (
                member_events ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
            ) AS ended_at
     FROM reporting_memberevent AS e
-    WHERE {_SCOPE.format(alias="e")}
+    WHERE {SCOPE.format(alias="e")}
     WINDOW member_events AS (PARTITION BY e.community_id, e.member_id ORDER BY e.occurred_at, e.type)
 ) AS o JOIN reporting_community AS c ON c.id = o.community_id
 WHERE o.type = 'in' AND o.previous_type IS DISTINCT FROM 'in'
 GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
-ACTUAL = (
-    f"SELECT {_KEY}, sum(members) AS members FROM {TABLE} AS r WHERE {_SCOPE.format(alias='r')}"
-    f" GROUP BY {_KEY} HAVING sum(members) <> 0"
-)
-DIFFERING = (
-    f"SELECT count(*) FROM (SELECT {_KEY} FROM (({EXPECTED}) EXCEPT ({ACTUAL})) AS missing"
-    f" UNION SELECT {_KEY} FROM (({ACTUAL}) EXCEPT ({EXPECTED})) AS extra) AS d"
-)
-# Writers add under ROW EXCLUSIVE until they commit: wait for them and hold new ones back while recomputing.
-LOCK = f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE"
-CLEAR = f"DELETE FROM {TABLE} AS r WHERE {_SCOPE.format(alias='r')}"
-FILL = f"INSERT INTO {TABLE} ({_KEY}, slot, members) SELECT {_KEY}, 0, members FROM ({EXPECTED}) AS x"
-COUNT = f"SELECT count(*) FROM {TABLE} AS r WHERE {_SCOPE.format(alias='r')}"
-
-
-def rebuild_cohort_rollup(community_ids: Sequence[int] | None) -> Drift:
-    """Recompute the rollup rows of these clubs (every club when None) from the events, slots merged into one
-    row per key; report the keys whose count differed."""
-    params: dict[str, Any] = {"every": community_ids is None, "ids": list(community_ids or [])}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(LOCK)
-        cursor.execute(DIFFERING, params)
-        differing = cursor.fetchone()[0]
-        cursor.execute(CLEAR, params)
-        cursor.execute(FILL, params)
-        cursor.execute(COUNT, params)
-        after = cursor.fetchone()[0]
-    return Drift(family=NAME, rows_differing=differing, rows_after=after)
-
-
-register(RollupFamily(name=NAME, rebuild=rebuild_cohort_rollup))
+ROLLUP = SlottedRollup(family=NAME, table=TABLE, key=_KEY, counted="members", expected=EXPECTED, keep_zero_keys=False)
+ROLLUP.register()

@@ -8,15 +8,12 @@ grouping. PostgreSQL keeps them exactly as the daily event rollup (migration 005
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-
-from django.db import connection, transaction
 
 from reporting.query.filters import Condition, Logical
 from reporting.reports.declarations import Measure, SeriesRollup, Source
 from reporting.reports.history import EVENT_ROLLUP, MEMBER_BALANCE, MEMBERS_COUNT_HISTORY
-from reporting.rollups import Drift, RollupFamily, register
+from reporting.rollups.slotted import SlottedRollup
 
 if TYPE_CHECKING:
     from reporting.query.series_request import SeriesQuery
@@ -77,29 +74,7 @@ EXPECTED = (
     " FROM reporting_memberevent AS e JOIN reporting_community AS c ON c.id = e.community_id"
     " WHERE (%(every)s OR e.community_id = ANY(%(ids)s)) GROUP BY 1, 2, 3"
 )
-_KEY = "community_id, local_date, type"
-_SCOPED = "(%(every)s OR r.community_id = ANY(%(ids)s))"
-ACTUAL = f"SELECT {_KEY}, sum(events) AS events FROM {TABLE} AS r WHERE {_SCOPED} GROUP BY {_KEY}"
-DIFFERING = (
-    f"SELECT count(*) FROM (SELECT {_KEY} FROM (({EXPECTED}) EXCEPT ({ACTUAL})) AS missing"
-    f" UNION SELECT {_KEY} FROM (({ACTUAL}) EXCEPT ({EXPECTED})) AS extra) AS d"
+ROLLUP = SlottedRollup(
+    family=NAME, table=TABLE, key="community_id, local_date, type", counted="events", expected=EXPECTED
 )
-
-
-def rebuild_event_totals(community_ids: Sequence[int] | None) -> Drift:
-    """Recompute the totals of these clubs (every club when None), slots merged; report the keys that differed."""
-    params: dict[str, Any] = {"every": community_ids is None, "ids": list(community_ids or [])}
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
-        cursor.execute(DIFFERING, params)
-        differing = cursor.fetchone()[0]
-        cursor.execute(f"DELETE FROM {TABLE} AS r WHERE {_SCOPED}", params)
-        cursor.execute(
-            f"INSERT INTO {TABLE} ({_KEY}, slot, events) SELECT {_KEY}, 0, events FROM ({EXPECTED}) AS x", params
-        )
-        cursor.execute(f"SELECT count(*) FROM {TABLE} AS r WHERE {_SCOPED}", params)
-        after = cursor.fetchone()[0]
-    return Drift(family=NAME, rows_differing=differing, rows_after=after)
-
-
-register(RollupFamily(name=NAME, rebuild=rebuild_event_totals))
+ROLLUP.register()
