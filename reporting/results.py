@@ -39,8 +39,8 @@ class ResultType(Protocol):
         export's query part (no page size or cursor). ``segment_context`` (default ``context``) decides which
         segments the body may name: a tenants export runs per community but was accepted for all of them."""
 
-    def envelope(self, *, context: Context, query: Any) -> dict[str, Any]:
-        """The API's JSON answer."""
+    def envelope(self, *, context: Context, query: Any, rendered: bool = False) -> dict[str, Any]:
+        """The API's JSON answer (``rendered``: parts of it may be pre-rendered JSON, ``orjson.Fragment``)."""
 
     def export_rows(self, *, context: Context, query: Any) -> Rows:
         """Every row of the result, for an export."""
@@ -63,8 +63,8 @@ class RecordsResult:
         segments = ContextSegments(segment_context or context)
         return parse_records_query(body, report, allowed_keys=allowed, segments=segments)
 
-    def envelope(self, *, context: Context, query: RecordsQuery) -> dict[str, Any]:
-        return selectors.records_page(community_ids=context.community_ids, query=query).envelope()
+    def envelope(self, *, context: Context, query: RecordsQuery, rendered: bool = False) -> dict[str, Any]:
+        return selectors.records_page(community_ids=context.community_ids, query=query, rendered=rendered).envelope()
 
     def export_rows(self, *, context: Context, query: RecordsQuery) -> Rows:
         plan = selectors.query_plan(community_ids=context.community_ids, query=query)
@@ -96,7 +96,7 @@ class TimeseriesResult:
             series.zone_ranges(context=context, query=query)
         return query
 
-    def envelope(self, *, context: Context, query: SeriesQuery) -> dict[str, Any]:
+    def envelope(self, *, context: Context, query: SeriesQuery, rendered: bool = False) -> dict[str, Any]:
         return series.series_envelope(context=context, query=query)
 
     def export_rows(self, *, context: Context, query: SeriesQuery) -> Rows:

@@ -34,20 +34,22 @@ from reporting.rollups.members_choice import (
 )
 
 
-def query_envelope(*, context: Context, body: dict[str, Any]) -> dict[str, Any]:
+def query_envelope(*, context: Context, body: dict[str, Any], rendered: bool = False) -> dict[str, Any]:
     """The JSON answer of ``POST /v1/reporting/query`` for ``body`` in ``context``, validated exactly as the
     endpoint validates it (InvalidParameters with the same details), for any report and result type. Permits and
-    rate limits are the caller's business: this is for in-process readers such as the dashboards."""
+    rate limits are the caller's business: this is for in-process readers such as the dashboards.
+
+    ``rendered`` (the endpoint): records come as one pre-rendered JSON array (``Page.records``), for orjson."""
     from reporting.results import result_type_of  # the registry is built on this module's records functions
 
     report = lookup_report(require_object(body))
     result = result_type_of(report)
-    return result.envelope(context=context, query=result.parse(body, report, context=context))
+    return result.envelope(context=context, query=result.parse(body, report, context=context), rendered=rendered)
 
 
 @dataclass(frozen=True)
 class Page:
-    records: list[dict[str, Any]]
+    records: list[dict[str, Any]] | orjson.Fragment  # a Fragment: the records' JSON array, rendered by PostgreSQL
     next_page_info: str | None
 
     def envelope(self) -> dict[str, Any]:
@@ -73,8 +75,11 @@ def prepare_source(*, report: Report, community_ids: Sequence[int]) -> None:
         report.source.prepare(community_ids)
 
 
-def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
-    """One page of a records query; the cursor must come from the same query in the same context."""
+def records_page(*, community_ids: Sequence[int], query: RecordsQuery, rendered: bool = False) -> Page:
+    """One page of a records query; the cursor must come from the same query in the same context.
+
+    ``rendered``: the records as their JSON array, rendered in PostgreSQL (the API's answer, written out as is by
+    its orjson renderer), rather than as dicts for in-process readers."""
     plan = query_plan(community_ids=community_ids, query=query)
     query_fingerprint = cursors.fingerprint(
         report=query.report.name,
@@ -87,7 +92,8 @@ def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
         after = cursors.decode(query.cursor, query_fingerprint=query_fingerprint, key_count=len(plan.sort_keys))
         if after is None:
             raise invalid((query.cursor_path,), errors.INVALID_CURSOR)
-    names, rows = fetch_tuples(plan.page(after=after, limit=query.limit + 1))
+    statement = plan.page(after=after, limit=query.limit + 1)
+    names, rows = fetch_tuples(plan.rendered(statement) if rendered else statement)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     next_page_info = None
@@ -95,6 +101,10 @@ def records_page(*, community_ids: Sequence[int], query: RecordsQuery) -> Page:
         last = rows[-1]
         next_page_info = cursors.encode(
             query_fingerprint=query_fingerprint, keys=[last[names.index(key.column)] for key in plan.sort_keys]
+        )
+    if rendered:
+        return Page(
+            records=orjson.Fragment("[" + ",".join(row[0] for row in rows) + "]"), next_page_info=next_page_info
         )
     return Page(records=shape_tuples(plan, names, rows), next_page_info=next_page_info)
 

@@ -34,7 +34,7 @@ class QueryView(ReportingView):
         context, body, report = self.report_request(request, permits.QUERY)
         self.charge(request, context, query_cost(report, body.get("filter"), segment_filter_for_cost(body, context)))
         with sources_recorded() as sources:
-            envelope = selectors.query_envelope(context=context, body=body)
+            envelope = selectors.query_envelope(context=context, body=body, rendered=True)
         # Which tables answered (the base table or a rollup), for debugging; never part of the body.
         return Response(envelope, headers={"x-reporting-source": source_header(sources)})
 
