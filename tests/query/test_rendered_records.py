@@ -33,8 +33,7 @@ def _bodies() -> list[tuple[str, dict[str, Any]]]:
             continue
         bodies.append((report.name, {"report": report.name, "limit": 7}))
         for aggregation in report.aggregations:
-            name = getattr(aggregation, "name", aggregation)
-            bodies.append((report.name, {"report": report.name, "aggregate_by": name, "limit": 7}))
+            bodies.append((report.name, {"report": report.name, "aggregate_by": aggregation.name, "limit": 7}))
     bodies.append(("members", {"report": "members", "limit": 1000, "filter": WOMEN}))
     return bodies
 
@@ -43,6 +42,7 @@ def _bodies() -> list[tuple[str, dict[str, Any]]]:
 def test_rendered_pages_equal_the_dict_pages(dataset, report_name, body):
     report = next(r for r in all_reports() if r.name == report_name)
     plain, rendered = _both(body, report)
+    assert plain["records"], "the data set must reach every case, or the comparison says nothing"
     assert rendered == plain
     pages = 0
     while plain["pagination"]["next_page_info"] and pages < 5:
@@ -50,5 +50,3 @@ def test_rendered_pages_equal_the_dict_pages(dataset, report_name, body):
         plain, rendered = _both(body, report)
         assert rendered == plain
         pages += 1
-    if report_name == "members" and "aggregate_by" not in body:
-        assert pages > 0 or len(plain["records"]) > 0  # the data set reaches this report
