@@ -3,7 +3,7 @@
 Run against a database holding the demo data (what `make run` seeds), with the same environment as the app:
     DATABASE_URL=... .venv/bin/python scripts/segments_screenshot.py
 It saves three example segments of the largest club through the product's own service (skipping names that
-exist), starts its own server on a free port (as scripts/phone_screenshot.py does), logs in as the benchmark's
+exist), starts its own server on a free port (as scripts/overview_screenshots.py does), logs in as the benchmark's
 superuser and takes 1440-pixel-wide screenshots once every chart is drawn.
 """
 
