@@ -57,7 +57,7 @@ def _wait_readable(timeout: float = 5.0) -> None:
 def test_the_backend_is_ours() -> None:
     assert settings.DATABASES["default"]["ENGINE"] == "config.postgres"
     assert isinstance(connections["default"], DatabaseWrapper)
-    assert connection.health_check_enabled
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
 
 
 def test_a_quiet_connection_is_usable_without_a_round_trip() -> None:
