@@ -29,6 +29,6 @@ class DatabaseWrapper(PostgresDatabaseWrapper):
             poller = select.poll()
             poller.register(pgconn.socket, select.POLLIN | select.POLLPRI)
             quiet = not poller.poll(0)
-        except (OSError, ValueError, psycopg.Error):  # no socket to poll: let the round trip decide
+        except (AttributeError, OSError, ValueError, psycopg.Error):  # no poll(), or no socket: the round trip decides
             return super().is_usable()
         return quiet or super().is_usable()
