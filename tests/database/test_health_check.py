@@ -10,7 +10,6 @@ import tempfile
 import time
 from collections.abc import Callable
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection, connections
@@ -39,11 +38,13 @@ def _server_pid() -> int:
         return int(cursor.fetchone()[0])
 
 
-def _admin() -> psycopg.Connection:
-    params = connection.get_connection_params()
-    return psycopg.connect(
-        **{k: v for k, v in params.items() if k not in ("cursor_factory", "context")}, autocommit=True
-    )
+def _from_another_connection(sql: str, params: list[int] | None = None) -> None:
+    other = connection.copy()  # Django's second connection to the same database, for tests
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(sql, params)
+    finally:
+        other.close()
 
 
 def _wait_readable(timeout: float = 5.0) -> None:
@@ -72,8 +73,7 @@ def test_a_quiet_connection_is_usable_without_a_round_trip() -> None:
 
 def test_a_terminated_backend_is_replaced_before_the_next_statement() -> None:
     before = _server_pid()
-    with _admin() as admin:
-        admin.execute("SELECT pg_terminate_backend(%s)", [before])
+    _from_another_connection("SELECT pg_terminate_backend(%s)", [before])
     _wait_readable()
 
     assert connection.is_usable() is False
@@ -85,8 +85,7 @@ def test_a_terminated_backend_is_replaced_before_the_next_statement() -> None:
 def test_a_harmless_message_falls_back_to_the_round_trip() -> None:
     with connection.cursor() as cursor:
         cursor.execute("LISTEN health_check_test")
-    with _admin() as admin:
-        admin.execute("NOTIFY health_check_test")
+    _from_another_connection("NOTIFY health_check_test")
     _wait_readable()
 
     usable, sent = _sent_by(connection.is_usable)
