@@ -15,6 +15,7 @@ from typing import Any
 from django.core import signing
 
 _SALT = "reporting.cursor.v1"
+_COMPRESS_TEXT_OVER = 64
 
 
 def fingerprint(*, report: str, filter_raw: Any, aggregate_by: str | None, community_ids: Sequence[int]) -> str:
@@ -25,7 +26,10 @@ def fingerprint(*, report: str, filter_raw: Any, aggregate_by: str | None, commu
 
 
 def encode(*, query_fingerprint: str, keys: Sequence[Any]) -> str:
-    return signing.dumps({"q": query_fingerprint, "k": list(keys)}, salt=_SALT, compress=True)
+    # Setting up zlib costs more than the rest of a records page's cursor work, and numeric keys do not shrink:
+    # only long text keys are compressed (decode reads either form).
+    compress = any(isinstance(key, str) and len(key) > _COMPRESS_TEXT_OVER for key in keys)
+    return signing.dumps({"q": query_fingerprint, "k": list(keys)}, salt=_SALT, compress=compress)
 
 
 def decode(token: Any, *, query_fingerprint: str, key_count: int) -> list[Any] | None:

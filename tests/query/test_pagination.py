@@ -8,11 +8,13 @@ import threading
 from typing import Any
 
 import pytest
+from django.core import signing
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from reporting.models import Member
+from reporting.query import cursor as cursors
 from tests.conftest import MEMBER_DEFAULTS
 from tests.query import oracle
 from tests.query.dataset import CONTEXT, member_rows
@@ -93,6 +95,22 @@ def test_tampered_or_foreign_cursors_are_invalid(api, dataset):
     for not_string in not_strings:
         status, payload, _ = api.query({**base, "next_page_info": not_string})
         assert (status, payload) == (422, invalid_cursor()), not_string
+
+
+def test_cursors_decode_in_either_form_and_long_text_keys_stay_under_the_size_limit():
+    fingerprint = cursors.fingerprint(report="members", filter_raw=None, aggregate_by=None, community_ids=[1, 2])
+    # Earlier releases compressed every cursor that came out shorter: one issued before an upgrade still reads.
+    earlier = signing.dumps({"q": fingerprint, "k": ["Oslo" * 20, 42]}, salt="reporting.cursor.v1", compress=True)
+    assert earlier.startswith(".")
+    assert cursors.decode(earlier, query_fingerprint=fingerprint, key_count=2) == ["Oslo" * 20, 42]
+    numeric = cursors.encode(query_fingerprint=fingerprint, keys=[1, 42])
+    assert not numeric.startswith(".")
+    assert cursors.decode(numeric, query_fingerprint=fingerprint, key_count=2) == [1, 42]
+    text = "Ålesund " * 400  # 3,200 characters: more than the 4,096-character limit once base64-encoded plain
+    long_text = cursors.encode(query_fingerprint=fingerprint, keys=[text, 7])
+    assert long_text.startswith(".")
+    assert len(long_text) < 4096
+    assert cursors.decode(long_text, query_fingerprint=fingerprint, key_count=2) == [text, 7]
 
 
 def test_cursor_carries_no_readable_query(api, dataset):
