@@ -54,29 +54,51 @@ def bucket_name(principal_key: str, owner: str, community_ids: tuple[int, ...]) 
 def charge(bucket: str, cost: int, *, expected_epoch: str | None = None) -> Charge:
     """Take ``cost`` tokens from ``bucket``. With ``expected_epoch`` (the epoch cached credentials were read
     under) nothing is charged when the credentials epoch has moved since: the answer says ``credentials_stale``."""
-    capacity = float(reporting_setting("RATE_LIMIT_CAPACITY"))
-    rate = float(reporting_setting("RATE_LIMIT_REFILL_PER_SECOND"))
-    # A full bucket always admits one request, however costly, so no request is refused forever.
-    effective = min(float(cost), capacity)
-    epoch = None
-    if settings.REDIS_URL:
-        allowed, tokens, epoch = _charge_redis(bucket, capacity, rate, effective, expected_epoch or "")
-        if allowed is None:
-            return Charge(bucket, cost, int(capacity), 0, False, 0, credentials_epoch=epoch, credentials_stale=True)
-    else:
-        allowed, tokens = _charge_database(bucket, capacity, rate, effective)
-    # Refused: the row holds what is available; charged: what is left. Either way what the client can spend.
-    remaining = max(0, math.floor(tokens))
-    retry_after = 0 if allowed else max(1, math.ceil((effective - tokens) / rate))
-    return Charge(
-        bucket=bucket,
-        cost=cost,
-        limit=int(capacity),
-        remaining=remaining,
-        allowed=allowed,
-        retry_after=retry_after,
-        credentials_epoch=epoch,
-    )
+    return begin_charge(bucket, cost, expected_epoch=expected_epoch).result()
+
+
+def begin_charge(bucket: str, cost: int, *, expected_epoch: str | None = None) -> PendingCharge:
+    """``charge``, sent now and answered by ``result()``: with Redis, the caller's work that needs no database
+    overlaps the round trip. ``result()`` must be called, also when that work fails."""
+    return PendingCharge(bucket, cost, expected_epoch)
+
+
+class PendingCharge:
+    def __init__(self, bucket: str, cost: int, expected_epoch: str | None):
+        self.bucket, self.cost = bucket, cost
+        self.capacity = float(reporting_setting("RATE_LIMIT_CAPACITY"))
+        self.rate = float(reporting_setting("RATE_LIMIT_REFILL_PER_SECOND"))
+        # A full bucket always admits one request, however costly, so no request is refused forever.
+        self.effective = min(float(cost), self.capacity)
+        self._redis = _send_charge(bucket, self.capacity, self.rate, self.effective, expected_epoch or "")
+        self._result: Charge | None = None
+
+    def result(self) -> Charge:
+        if self._result is None:
+            self._result = self._answer()
+        return self._result
+
+    def _answer(self) -> Charge:
+        capacity, rate, effective = self.capacity, self.rate, self.effective
+        epoch = None
+        if self._redis is not None:
+            allowed, tokens, epoch = _charge_answer(self._redis)
+            if allowed is None:
+                return Charge(self.bucket, self.cost, int(capacity), 0, False, 0, epoch, credentials_stale=True)
+        else:
+            allowed, tokens = _charge_database(self.bucket, capacity, rate, effective)
+        # Refused: the row holds what is available; charged: what is left. Either way what the client can spend.
+        remaining = max(0, math.floor(tokens))
+        retry_after = 0 if allowed else max(1, math.ceil((effective - tokens) / rate))
+        return Charge(
+            bucket=self.bucket,
+            cost=self.cost,
+            limit=int(capacity),
+            remaining=remaining,
+            allowed=allowed,
+            retry_after=retry_after,
+            credentials_epoch=epoch,
+        )
 
 
 _DATABASE_SQL = """
@@ -156,16 +178,58 @@ def credentials_epoch_key() -> str:
     return f"{reporting_setting('RATE_LIMIT_NAMESPACE')}:credentials:epoch"
 
 
-def _charge_redis(
-    bucket: str, capacity: float, rate: float, cost: float, expected_epoch: str
-) -> tuple[bool | None, float, str]:
+def _send_charge(bucket: str, capacity: float, rate: float, cost: float, expected_epoch: str) -> _ScriptCall | None:
+    if not settings.REDIS_URL:
+        return None
     namespace = reporting_setting("RATE_LIMIT_NAMESPACE")
-    # Script.__call__ loads the script again when a restarted Redis no longer knows it (NOSCRIPT).
-    allowed, tokens, epoch = _redis_script(settings.REDIS_URL)(
-        keys=[f"{namespace}:ratelimit:{bucket}", credentials_epoch_key()],
-        args=[capacity, rate, cost, expected_epoch],
-    )
+    keys = (f"{namespace}:ratelimit:{bucket}", credentials_epoch_key())
+    return _ScriptCall(_redis_script(settings.REDIS_URL), keys, (capacity, rate, cost, expected_epoch))
+
+
+def _charge_answer(call: _ScriptCall) -> tuple[bool | None, float, str]:
+    allowed, tokens, epoch = call.answer()
     epoch = epoch.decode() if isinstance(epoch, bytes) else str(epoch)
     if int(allowed) < 0:
         return None, 0.0, epoch
     return bool(int(allowed)), float(tokens), epoch
+
+
+class _ScriptCall:
+    """One EVALSHA on a pooled connection, sent now, its answer read by ``answer()``.
+
+    Every API request pays for this call, and redis-py's per-command layers (retries with backoff, operation
+    metrics) were a third of it. Nothing is retried here: a Lua charge is not idempotent, and an unreachable
+    Redis must answer 503 at once (reporting.outage). The pool still replaces a connection a restarted Redis
+    closed before handing it out; a Redis that lost its scripts (NOSCRIPT) gets this one loaded again."""
+
+    def __init__(self, script: Any, keys: tuple[str, ...], args: tuple[Any, ...]):
+        self.script, self.arguments = script, (len(keys), *keys, *args)
+        self.pool = script.registered_client.connection_pool
+        self.connection = self.pool.get_connection()
+        try:
+            self.connection.send_command("EVALSHA", script.sha, *self.arguments)
+        except BaseException:
+            self._release(broken=True)
+            raise
+
+    def answer(self) -> Any:
+        from redis.exceptions import NoScriptError
+
+        try:
+            try:
+                answer = self.connection.read_response()
+            except NoScriptError:
+                self.script.sha = self.script.registered_client.script_load(self.script.script)
+                self.connection.send_command("EVALSHA", self.script.sha, *self.arguments)
+                answer = self.connection.read_response()
+        except BaseException:
+            self._release(broken=True)
+            raise
+        self._release(broken=False)
+        return answer
+
+    def _release(self, *, broken: bool) -> None:
+        if broken:
+            # A command whose answer was not read (a timeout, an interrupt) would leave it for the next caller.
+            self.connection.disconnect()
+        self.pool.release(self.connection)

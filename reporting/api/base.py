@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from django.db import connections
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -53,10 +56,17 @@ class ReportingView(APIView):
 
     def charge(self, request: Request, context: Context | None, cost: int) -> None:
         """Take ``cost`` tokens from the caller's bucket or raise 429; the headers go on every later answer."""
+        self.settle(request, self.begin_charge(request, context, cost))
+
+    def begin_charge(self, request: Request, context: Context | None, cost: int) -> ratelimit.PendingCharge:
+        """``charge``, sent now and settled by ``settle`` (which must follow, also when the work between fails)."""
         community_ids = context.community_ids if context else ()
         owner = context.owner if context else ORGANIZATION
         bucket = ratelimit.bucket_name(self.principal(request).key, owner, community_ids)
-        charge = ratelimit.charge(bucket, cost, expected_epoch=getattr(request, "credentials_epoch", None))
+        return ratelimit.begin_charge(bucket, cost, expected_epoch=getattr(request, "credentials_epoch", None))
+
+    def settle(self, request: Request, pending: ratelimit.PendingCharge) -> None:
+        charge = pending.result()
         credentials.saw(charge.credentials_epoch)
         if charge.credentials_stale:
             raise _CredentialsChanged
@@ -109,3 +119,28 @@ def _unconfirmed_credentials_changed(request: Request, exc: Exception) -> bool:
 def _requested(request: Request) -> RequestedCommunities | None:
     """The communities read with the token (ApiTokenAuthentication), when a token authenticated the request."""
     return getattr(request, "requested_communities", None)
+
+
+@contextmanager
+def settled_before_sql(settle: Callable[[], None]) -> Iterator[None]:
+    """Calls ``settle`` before the block's first SQL statement on any database connection, or as the block ends
+    without one (also by an exception, which a refusal then replaces): a charge sent before the block is answered
+    while the block validates and plans, and no statement runs for a request the charge refuses."""
+    unsettled = True
+
+    def settle_first(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal unsettled
+        if unsettled:
+            unsettled = False
+            settle()
+        return execute(sql, params, many, context)
+
+    with ExitStack() as wrappers:
+        for alias in connections:
+            wrappers.enter_context(connections[alias].execute_wrapper(settle_first))
+        try:
+            yield
+        finally:
+            if unsettled:
+                unsettled = False
+                settle()

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 
 from reporting import permits, selectors
 from reporting.api import schema
-from reporting.api.base import ReportingView
+from reporting.api.base import ReportingView, settled_before_sql
 from reporting.query import errors
 from reporting.query.errors import ErrorTree
 from reporting.query.filters import FieldRef, parse_filter, resolve_field
@@ -32,8 +32,10 @@ class QueryView(ReportingView):
     @extend_schema(**schema.QUERY)
     def post(self, request: Request) -> Response:
         context, body, report = self.report_request(request, permits.QUERY)
-        self.charge(request, context, query_cost(report, body.get("filter"), segment_filter_for_cost(body, context)))
-        with sources_recorded() as sources:
+        cost = query_cost(report, body.get("filter"), segment_filter_for_cost(body, context))
+        pending = self.begin_charge(request, context, cost)
+        # Redis answers the charge while the body is validated and planned; no SQL runs before it is settled.
+        with settled_before_sql(lambda: self.settle(request, pending)), sources_recorded() as sources:
             envelope = selectors.query_envelope(context=context, body=body, rendered=True)
         # Which tables answered (the base table or a rollup), for debugging; never part of the body.
         return Response(envelope, headers={"x-reporting-source": source_header(sources)})

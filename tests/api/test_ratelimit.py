@@ -6,10 +6,13 @@ import multiprocessing
 import os
 
 import pytest
+import redis
 from django.db import connections
+from django.test.utils import CaptureQueriesContext
 
 from reporting import ratelimit
 from reporting.models import ApiClient
+from tests.faults.processes import PrivateRedis
 
 AND_OR_FILTER = {
     "type": "and",
@@ -120,3 +123,53 @@ def test_a_request_costing_more_than_the_capacity_reports_zero_left(api, setting
     assert status == 200
     assert response["ratelimit-remaining"] == "0"
     assert response["ratelimit-limit"] == "5"
+
+
+@pytest.fixture
+def private_redis(tmp_path, settings):
+    """A Redis of this test's own, to flush its scripts and restart it."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    settings.REDIS_URL = server.url
+    ratelimit._redis_script.cache_clear()
+    yield server
+    ratelimit._redis_script.cache_clear()
+    server.kill()
+
+
+def test_a_redis_that_lost_its_script_or_restarted_charges_the_next_request(private_redis, settings):
+    """The charge's one-command path: NOSCRIPT loads the script again, a connection the restart closed is replaced
+    before use, and neither is a refusal, a double charge or an outage."""
+    limits(settings, capacity=100, refill=0.0001)
+    first = ratelimit.charge("script-lost", 10)
+    assert (first.allowed, first.remaining) == (True, 90)
+    redis.Redis.from_url(private_redis.url).script_flush()
+    after_flush = ratelimit.charge("script-lost", 10)
+    assert (after_flush.allowed, after_flush.remaining) == (True, 80)
+    private_redis.kill()
+    private_redis.start()  # an empty Redis: a full bucket again, no scripts, the pooled connection closed
+    after_restart = ratelimit.charge("script-lost", 10)
+    assert (after_restart.allowed, after_restart.remaining) == (True, 90)
+    assert ratelimit.charge("script-lost", 95).allowed is False
+
+
+@pytest.mark.parametrize("backend", ["database", "redis"])
+def test_a_refused_query_reads_no_members_and_its_refusal_outranks_a_bad_body(api, settings, request, backend):
+    """The query endpoint validates and plans while the charge is on its way: whatever the work found, a refused
+    request answers 429 and no statement of the report reaches the database."""
+    settings.REDIS_URL = ""
+    if backend == "redis":
+        request.getfixturevalue("private_redis")
+    ratelimit._redis_script.cache_clear()
+    limits(settings, capacity=12, refill=0.0001)
+    assert api.query({"report": "members"})[0] == 200
+    with CaptureQueriesContext(connections["default"]) as statements:
+        refused, _, response = api.query({"report": "members"})
+        refused_bad, _, _ = api.query({"report": "members", "limit": 0, "filter": AND_OR_FILTER})
+    assert (refused, refused_bad) == (429, 429)
+    assert response["ratelimit-remaining"] == "2"
+    assert statements.captured_queries  # the capture works: the charge or the credentials read the database
+    assert not [s["sql"] for s in statements.captured_queries if "reporting_member" in (s["sql"] or "")]
+    status, _, response = api.query({"report": "members_count", "limit": 0})
+    assert status == 422  # a cheap bad body fits in the 2 tokens left: charged, then refused as invalid
+    assert response["ratelimit-remaining"] == "0"
