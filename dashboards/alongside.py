@@ -34,4 +34,18 @@ def alongside(work: Callable[[], T]) -> Callable[[], T]:
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alongside")
     future = pool.submit(run)
     pool.shutdown(wait=False)  # the thread ends with the work; nobody waits for it but the caller
-    return future.result
+
+    def result() -> T:
+        _give_back_pooled_connection()
+        return future.result()
+
+    return result
+
+
+def _give_back_pooled_connection() -> None:
+    """With a connection pool, the caller's connection goes back to it before the caller waits: a request that
+    held its connection while its work waited for one would wait on the others doing the same, as many requests
+    at once as the pool has connections, until the pool's timeout failed them all. A later read takes one again."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    if connection.settings_dict["OPTIONS"].get("pool") and not connection.in_atomic_block:
+        connection.close()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +91,24 @@ class WebServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(timeout=15)
+
+
+def log_in(web: WebServer, username: str, password: str) -> str:
+    """A real login through the form, as a person does: the session cookie it sets."""
+    status, headers, page = web.request("GET", "/accounts/login/")
+    assert status == 200, (status, page[:500], web.output()[-3000:])
+    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"])
+    csrf_field = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf_cookie
+    assert csrf_field
+    form = {"username": username, "password": password, "csrfmiddlewaretoken": csrf_field.group(1).decode()}
+    status, headers, _ = web.request(
+        "POST",
+        "/accounts/login/",
+        body=urllib.parse.urlencode(form),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie.group(1)}"},
+    )
+    session = re.search(r"sessionid=([^;]+)", headers.get("set-cookie", ""))
+    assert status == 302, status
+    assert session
+    return f"sessionid={session.group(1)}"

@@ -4,13 +4,15 @@ right, and the server sees at most workers x DATABASE_POOL_MAX_SIZE connections 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 
 import psycopg
 import pytest
+from django.conf import settings
 
-from tests.database.conftest import DATABASE, Pair
-from tests.servers import WebServer
+from tests.database.conftest import DATABASE, Pair, manage
+from tests.servers import WebServer, log_in
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -63,3 +65,40 @@ def test_pooled_connections_answer_correctly_and_stay_bounded(pair: Pair) -> Non
     assert failures == []
     # 8 concurrent clients on 2 x 4 threads would hold 8 persistent connections; the pool caps them at 2 x 2.
     assert 0 < max([*peak, len(after)]) <= WORKERS * POOL_MAX
+
+
+def test_concurrent_overviews_never_wait_on_the_pool_for_their_growth_section(pair: Pair) -> None:
+    """An overview reads its growth section on a second connection while its own reads the distributions: with
+    as many overviews at once as a worker has threads, and fewer pooled connections than twice that, no request
+    may hold its connection while it waits for the pool (each would wait for another's, until the pool's
+    timeout failed the growth section)."""
+    username, password = "pool-marketer", secrets.token_urlsafe(16)
+    manage(pair.env, "shell", "-c", "from django.contrib.auth import get_user_model; "
+           f"get_user_model().objects.create_superuser({username!r}, None, {password!r})")  # fmt: skip
+    env = {**pair.env, "DATABASE_REPLICA_URL": "", "DATABASE_POOL": "1", "DATABASE_POOL_MAX_SIZE": str(POOL_MAX),
+           "DATABASE_POOL_TIMEOUT": "4",
+           # The pages link collected static files: the ones this test session collected (tests/conftest.py).
+           "DJANGO_STATIC_ROOT": str(settings.STATIC_ROOT)}  # fmt: skip
+    web = WebServer(kind="gunicorn", env=env, log_path=pair.root / "pool-overview-web.log", workers=1,
+                    threads=THREADS).start()  # fmt: skip
+    pages: list[tuple[int, bytes]] = []
+    try:
+        cookie = log_in(web, username, password)
+
+        def overview() -> None:
+            status, _, page = web.request("GET", f"/clubs/{pair.club_id}/", headers={"Cookie": cookie}, timeout=60)
+            pages.append((status, page))
+
+        for _ in range(ROUNDS // 2):
+            readers = [threading.Thread(target=overview) for _ in range(THREADS)]
+            for reader in readers:
+                reader.start()
+            for reader in readers:
+                reader.join(timeout=90)
+    finally:
+        web.stop()
+    assert len(pages) == THREADS * (ROUNDS // 2)
+    for status, page in pages:
+        assert status == 200
+        assert b'id="growth"' in page
+        assert b"later-failed" not in page

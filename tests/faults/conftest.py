@@ -4,13 +4,11 @@ client and a dashboard admin, served by gunicorn (two workers, threads) as in pr
 from __future__ import annotations
 
 import os
-import re
 import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ import pytest
 from django.conf import settings
 
 from tests.faults.processes import PrivatePostgres, PrivateRedis
-from tests.servers import ROOT, WebServer
+from tests.servers import ROOT, WebServer, log_in
 
 DATABASE = "clubinsight_faults"
 CLUB_ID = 901
@@ -45,27 +43,6 @@ def _manage(env: dict[str, str], *args: str) -> str:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
-
-
-def _log_in(web: WebServer) -> str:
-    """A real login through the form, as a person does: the session cookie it sets."""
-    status, headers, page = web.request("GET", "/accounts/login/")
-    assert status == 200
-    csrf_cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"])
-    csrf_field = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-    assert csrf_cookie
-    assert csrf_field
-    form = {"username": ADMIN, "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": csrf_field.group(1).decode()}
-    status, headers, _ = web.request(
-        "POST",
-        "/accounts/login/",
-        body=urllib.parse.urlencode(form),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf_cookie.group(1)}"},
-    )
-    session = re.search(r"sessionid=([^;]+)", headers.get("set-cookie", ""))
-    assert status == 302, status
-    assert session
-    return f"sessionid={session.group(1)}"
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +90,9 @@ def _stack(root: Path) -> Iterator[Stack]:
             f"get_user_model().objects.create_superuser({ADMIN!r}, None, {ADMIN_PASSWORD!r})",
         )
         web = WebServer(kind="gunicorn", env=env, log_path=root / "web.log", workers=2, threads=4).start()
-        yield Stack(postgres=postgres, redis=redis, web=web, token=token, session_cookie=_log_in(web))
+        yield Stack(
+            postgres=postgres, redis=redis, web=web, token=token, session_cookie=log_in(web, ADMIN, ADMIN_PASSWORD)
+        )
     finally:
         if web is not None:
             web.stop()
