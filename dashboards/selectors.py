@@ -277,7 +277,15 @@ class OverviewData:
         }
 
     def places(self, *, extra_ids: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
-        """Place records of the cities charted (and of ``extra_ids``), one query."""
+        """Place records of the cities charted (and of ``extra_ids``): the charted ones are read once for the
+        cities chart, the map and the filter bar; extra ids not among them cost one more query."""
+        charted = self._charted_places
+        missing = {str(place_id) for place_id in extra_ids} - charted.keys()
+        if not missing:
+            return charted
+        return {**charted, **geo.places_by_id(place_ids=missing)}
+
+    @cached_property
+    def _charted_places(self) -> dict[str, dict[str, Any]]:
         ids = {row["city_place_id"] for row in self.cities.totals if row["city_place_id"] is not None}
-        ids.update(str(place_id) for place_id in extra_ids)
         return geo.places_by_id(place_ids=ids)
