@@ -8,11 +8,13 @@ and neither needs the other, so the page waits for the slower of the two instead
 from __future__ import annotations
 
 import contextvars
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
 
 T = TypeVar("T")
 
@@ -26,20 +28,63 @@ def alongside(work: Callable[[], T]) -> Callable[[], T]:
     context = contextvars.copy_context()  # e.g. reporting.db's primary-only reads
 
     def run() -> T:
+        # As Django does around a request: a connection past CONN_MAX_AGE or unusable is replaced before the
+        # work, and after it one is kept for the next work (persistent) or given back (pooled, CONN_MAX_AGE 0).
+        close_old_connections()
         try:
             return context.run(work)
         finally:
-            connections.close_all()  # this thread's own connections; the request's are another thread's
+            close_old_connections()
 
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alongside")
-    future = pool.submit(run)
-    pool.shutdown(wait=False)  # the thread ends with the work; nobody waits for it but the caller
+    future = _executor().submit(run)
 
     def result() -> T:
         _give_back_pooled_connection()
         return future.result()
 
     return result
+
+
+_executors: dict[int, ThreadPoolExecutor] = {}
+_executors_lock = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    """This process's alongside threads, kept (with their connections) from one page to the next: a new thread
+    per page opened a new PostgreSQL connection per page. As many as a worker serves requests at once, so an
+    overview never queues behind another's work; a forked child starts its own."""
+    pid = os.getpid()
+    with _executors_lock:
+        executor = _executors.get(pid)
+        if executor is None:
+            executor = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="alongside")
+            _executors[pid] = executor
+        return executor
+
+
+def _threads() -> int:
+    """A gunicorn worker's threads (config/gunicorn.conf.py reads the same variable, default 4)."""
+    return max(1, int(os.environ.get("GUNICORN_THREADS", "4")))
+
+
+def stop() -> None:
+    """Close this process's alongside threads' connections and end the threads (a test's teardown: a database is
+    not dropped while a connection to it is open). The next ``alongside`` starts new ones."""
+    with _executors_lock:
+        executor = _executors.pop(os.getpid(), None)
+    if executor is None:
+        return
+    # One task per thread (each waits for the others), so that every thread closes its own connections.
+    threads = _threads()
+    barrier = threading.Barrier(threads)
+
+    def close_own() -> None:
+        connections.close_all()
+        barrier.wait(timeout=30)
+
+    for _ in range(threads):
+        executor.submit(close_own)
+    executor.shutdown(wait=True)
 
 
 def _give_back_pooled_connection() -> None:

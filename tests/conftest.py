@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from django.db import connection
 from django.test import Client
 from pytest_django.live_server_helper import LiveServer
 
+from dashboards import alongside
 from dashboards.staticbuild import ensure_collected
 from reporting import credentials, permits
 from reporting.models import Community, Member
@@ -82,6 +83,14 @@ def places_loaded(request: Any, django_db_blocker: Any) -> None:
                 "INSERT INTO reporting_place SELECT * FROM test_place_snapshot"
                 " WHERE NOT EXISTS (SELECT 1 FROM reporting_place)"
             )
+
+
+@pytest.fixture(autouse=True)
+def alongside_threads_stopped() -> Iterator[None]:
+    """The overview's alongside threads keep their connections from page to page (dashboards/alongside.py): each
+    test ends them, so no connection outlives the test (a flush or the database's drop would meet it)."""
+    yield
+    alongside.stop()
 
 
 @pytest.fixture(autouse=True)

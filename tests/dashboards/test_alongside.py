@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 import pytest
 from django.db import connection
 
+from dashboards import alongside as alongside_module
 from dashboards.alongside import alongside
 from reporting.models import MemberEvent
 from tests.dashboards import growth_dataset as g
@@ -48,3 +50,20 @@ def test_the_page_built_alongside_matches_the_oracle(client, marketer, communiti
     joins, leaves = sum(j for j, _ in expected.values()), sum(n for _, n in expected.values())
     assert joins > 0
     assert growth_tiles(html) == [joins, leaves, joins - leaves]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_alongside_connection_is_kept_for_the_next_page_until_stopped():
+    first, second = alongside(backend)(), alongside(backend)()
+    assert first[1] == second[1]  # no new PostgreSQL connection per page
+    alongside_module.stop()
+    deadline = time.monotonic() + 10  # the server ends a backend shortly after its client closed the socket
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [first[1]])
+            if cursor.fetchone() == (0,) or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [first[1]])
+        assert cursor.fetchone() == (0,)
+    assert alongside(backend)()[1] != first[1]
