@@ -72,6 +72,10 @@ class PendingCharge:
         self.effective = min(float(cost), self.capacity)
         self._redis = _send_charge(bucket, self.capacity, self.rate, self.effective, expected_epoch or "")
         self._result: Charge | None = None
+        if self._redis is None:
+            # Buckets in PostgreSQL are charged now, in autocommit, as before: deferred, the charge would join the
+            # transaction of the request's first statement and be undone with it (a query that times out).
+            self._result = self._answer()
 
     def result(self) -> Charge:
         if self._result is None:

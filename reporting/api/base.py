@@ -122,7 +122,7 @@ def _requested(request: Request) -> RequestedCommunities | None:
 
 
 @contextmanager
-def settled_before_sql(settle: Callable[[], None]) -> Iterator[None]:
+def settled_before_sql(settle: Callable[[], object]) -> Iterator[None]:
     """Calls ``settle`` before the block's first SQL statement on any database connection, or as the block ends
     without one (also by an exception, which a refusal then replaces): a charge sent before the block is answered
     while the block validates and plans, and no statement runs for a request the charge refuses."""

@@ -7,10 +7,11 @@ import os
 
 import pytest
 import redis
-from django.db import connections
+from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from reporting import ratelimit
+from reporting.api.base import settled_before_sql
 from reporting.models import ApiClient
 from tests.faults.processes import PrivateRedis
 
@@ -173,3 +174,22 @@ def test_a_refused_query_reads_no_members_and_its_refusal_outranks_a_bad_body(ap
     status, _, response = api.query({"report": "members_count", "limit": 0})
     assert status == 422  # a cheap bad body fits in the 2 tokens left: charged, then refused as invalid
     assert response["ratelimit-remaining"] == "0"
+
+
+@pytest.mark.django_db(transaction=True)  # the work's own transaction, not a savepoint in the test's
+def test_database_buckets_are_charged_at_once_not_inside_the_work_that_may_roll_back(settings):
+    """With buckets in PostgreSQL nothing overlaps: the charge is committed before the work, so a statement that
+    fails inside the work's transaction does not take the charge back with it."""
+    settings.REDIS_URL = ""
+    limits(settings, capacity=100, refill=0.0001)
+    pending = ratelimit.begin_charge("rolled-back-work", 10)
+
+    def failing_work() -> None:
+        with settled_before_sql(pending.result), transaction.atomic():
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT 1")
+            raise RuntimeError("the work failed after its first statement")
+
+    with pytest.raises(RuntimeError):
+        failing_work()
+    assert ratelimit.charge("rolled-back-work", 10).remaining == 80
