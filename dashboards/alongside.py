@@ -45,7 +45,7 @@ def alongside(work: Callable[[], T]) -> Callable[[], T]:
     return result
 
 
-_executors: dict[int, ThreadPoolExecutor] = {}
+_executors: dict[int, tuple[ThreadPoolExecutor, int]] = {}
 _executors_lock = threading.Lock()
 
 
@@ -55,11 +55,10 @@ def _executor() -> ThreadPoolExecutor:
     overview never queues behind another's work; a forked child starts its own."""
     pid = os.getpid()
     with _executors_lock:
-        executor = _executors.get(pid)
-        if executor is None:
-            executor = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="alongside")
-            _executors[pid] = executor
-        return executor
+        if pid not in _executors:
+            threads = _threads()
+            _executors[pid] = (ThreadPoolExecutor(max_workers=threads, thread_name_prefix="alongside"), threads)
+        return _executors[pid][0]
 
 
 def _threads() -> int:
@@ -71,11 +70,11 @@ def stop() -> None:
     """Close this process's alongside threads' connections and end the threads (a test's teardown: a database is
     not dropped while a connection to it is open). The next ``alongside`` starts new ones."""
     with _executors_lock:
-        executor = _executors.pop(os.getpid(), None)
-    if executor is None:
+        started = _executors.pop(os.getpid(), None)
+    if started is None:
         return
+    executor, threads = started
     # One task per thread (each waits for the others), so that every thread closes its own connections.
-    threads = _threads()
     barrier = threading.Barrier(threads)
 
     def close_own() -> None:
