@@ -147,7 +147,7 @@ def run(env: BenchEnv, reporter: Reporter) -> None:
         fingerprint = cursors.fingerprint(report="members", filter_raw=None, aggregate_by=None, community_ids=ids)
         if deep is not None:
             deep_body = {**first_body, "next_page_info": cursors.encode(query_fingerprint=fingerprint, keys=list(deep))}
-            # Alternated, as the overhead lines are: 15 of each, one after the other, moved with the machine's load.
+            # Alternated, as the overhead lines are (15 calls of one, then 15 of the other, moved with the load).
             page_5000, first = interleaved_medians(lambda: api_call(deep_body), lambda: api_call(first_body), 101)
             ratio = page_5000 / first
             reporter.add(

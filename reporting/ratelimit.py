@@ -70,34 +70,34 @@ class PendingCharge:
         self.rate = float(reporting_setting("RATE_LIMIT_REFILL_PER_SECOND"))
         # A full bucket always admits one request, however costly, so no request is refused forever.
         self.effective = min(float(cost), self.capacity)
-        self._redis = _send_charge(bucket, self.capacity, self.rate, self.effective, expected_epoch or "")
+        self._call: _ScriptCall | None = None
         self._result: Charge | None = None
-        if self._redis is None:
+        if settings.REDIS_URL:
+            self._call = _send_charge(bucket, self.capacity, self.rate, self.effective, expected_epoch or "")
+        else:
             # Buckets in PostgreSQL are charged now, in autocommit, as before: deferred, the charge would join the
             # transaction of the request's first statement and be undone with it (a query that times out).
-            self._result = self._answer()
+            self._result = self._charged(*_charge_database(bucket, self.capacity, self.rate, self.effective))
 
     def result(self) -> Charge:
         if self._result is None:
-            self._result = self._answer()
+            assert self._call is not None
+            allowed, tokens, epoch = _charge_answer(self._call)
+            if allowed is None:
+                stale = Charge(self.bucket, self.cost, int(self.capacity), 0, False, 0, epoch, credentials_stale=True)
+                self._result = stale
+            else:
+                self._result = self._charged(allowed, tokens, epoch)
         return self._result
 
-    def _answer(self) -> Charge:
-        capacity, rate, effective = self.capacity, self.rate, self.effective
-        epoch = None
-        if self._redis is not None:
-            allowed, tokens, epoch = _charge_answer(self._redis)
-            if allowed is None:
-                return Charge(self.bucket, self.cost, int(capacity), 0, False, 0, epoch, credentials_stale=True)
-        else:
-            allowed, tokens = _charge_database(self.bucket, capacity, rate, effective)
-        # Refused: the row holds what is available; charged: what is left. Either way what the client can spend.
+    def _charged(self, allowed: bool, tokens: float, epoch: str | None = None) -> Charge:
+        # Refused: the bucket holds what is available; charged: what is left. Either way what the client can spend.
         remaining = max(0, math.floor(tokens))
-        retry_after = 0 if allowed else max(1, math.ceil((effective - tokens) / rate))
+        retry_after = 0 if allowed else max(1, math.ceil((self.effective - tokens) / self.rate))
         return Charge(
             bucket=self.bucket,
             cost=self.cost,
-            limit=int(capacity),
+            limit=int(self.capacity),
             remaining=remaining,
             allowed=allowed,
             retry_after=retry_after,
@@ -182,9 +182,7 @@ def credentials_epoch_key() -> str:
     return f"{reporting_setting('RATE_LIMIT_NAMESPACE')}:credentials:epoch"
 
 
-def _send_charge(bucket: str, capacity: float, rate: float, cost: float, expected_epoch: str) -> _ScriptCall | None:
-    if not settings.REDIS_URL:
-        return None
+def _send_charge(bucket: str, capacity: float, rate: float, cost: float, expected_epoch: str) -> _ScriptCall:
     namespace = reporting_setting("RATE_LIMIT_NAMESPACE")
     keys = (f"{namespace}:ratelimit:{bucket}", credentials_epoch_key())
     return _ScriptCall(_redis_script(settings.REDIS_URL), keys, (capacity, rate, cost, expected_epoch))
