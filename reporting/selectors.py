@@ -39,7 +39,7 @@ def query_envelope(*, context: Context, body: dict[str, Any], rendered: bool = F
     endpoint validates it (InvalidParameters with the same details), for any report and result type. Permits and
     rate limits are the caller's business: this is for in-process readers such as the dashboards.
 
-    ``rendered`` (the endpoint): records come as one pre-rendered JSON array (``Page.records``), for orjson."""
+    ``rendered`` (the endpoint): the records' objects stay the JSON text PostgreSQL wrote, for orjson."""
     from reporting.results import result_type_of  # the registry is built on this module's records functions
 
     report = lookup_report(require_object(body))
@@ -49,7 +49,7 @@ def query_envelope(*, context: Context, body: dict[str, Any], rendered: bool = F
 
 @dataclass(frozen=True)
 class Page:
-    records: list[dict[str, Any]] | orjson.Fragment  # a Fragment: the records' JSON array, rendered by PostgreSQL
+    records: list[dict[str, Any]]
     next_page_info: str | None
 
     def envelope(self) -> dict[str, Any]:
@@ -78,8 +78,8 @@ def prepare_source(*, report: Report, community_ids: Sequence[int]) -> None:
 def records_page(*, community_ids: Sequence[int], query: RecordsQuery, rendered: bool = False) -> Page:
     """One page of a records query; the cursor must come from the same query in the same context.
 
-    ``rendered``: the records as their JSON array, rendered in PostgreSQL (the API's answer, written out as is by
-    its orjson renderer), rather than as dicts for in-process readers."""
+    ``rendered``: for the API's orjson renderer, object columns are ``orjson.Fragment``s of the JSON text
+    PostgreSQL wrote, rather than decoded dicts for in-process readers (docs/performance.md)."""
     plan = query_plan(community_ids=community_ids, query=query)
     query_fingerprint = cursors.fingerprint(
         report=query.report.name,
@@ -93,7 +93,7 @@ def records_page(*, community_ids: Sequence[int], query: RecordsQuery, rendered:
         if after is None:
             raise invalid((query.cursor_path,), errors.INVALID_CURSOR)
     statement = plan.page(after=after, limit=query.limit + 1)
-    names, rows = fetch_tuples(plan.rendered(statement) if rendered else statement)
+    names, rows = fetch_tuples(statement)
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
     next_page_info = None
@@ -102,11 +102,7 @@ def records_page(*, community_ids: Sequence[int], query: RecordsQuery, rendered:
         next_page_info = cursors.encode(
             query_fingerprint=query_fingerprint, keys=[last[names.index(key.column)] for key in plan.sort_keys]
         )
-    if rendered:
-        return Page(
-            records=orjson.Fragment("[" + ",".join(row[0] for row in rows) + "]"), next_page_info=next_page_info
-        )
-    return Page(records=shape_tuples(plan, names, rows), next_page_info=next_page_info)
+    return Page(records=shape_tuples(plan, names, rows, objects_as_json=rendered), next_page_info=next_page_info)
 
 
 def fetch_rows(statement: Fragment) -> list[dict[str, Any]]:
@@ -149,8 +145,11 @@ def fetch_rows_with(settings: Sequence[str], statement: Fragment) -> list[dict[s
     return run_read(rows)
 
 
-def shape_tuples(plan: Plan, names: list[str], rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    """Records of the declared columns from rows of ``names``, objects decoded (Django hands jsonb over as text).
+def shape_tuples(
+    plan: Plan, names: list[str], rows: list[tuple[Any, ...]], *, objects_as_json: bool = False
+) -> list[dict[str, Any]]:
+    """Records of the declared columns from rows of ``names``, objects decoded (Django hands jsonb over as text),
+    or with ``objects_as_json`` kept as that text in an ``orjson.Fragment``, which orjson writes out as is.
 
     Runs on every page, so it works by column (one transposition, objects decoded column by column, one dict per
     record) rather than looking values up record by record."""
@@ -159,10 +158,10 @@ def shape_tuples(plan: Plan, names: list[str], rows: list[tuple[Any, ...]]) -> l
     columns = plan.columns
     by_column = list(zip(*rows, strict=True))
     picked: list[Sequence[Any]] = [by_column[names.index(name)] for name in columns]
-    loads = orjson.loads
+    read = orjson.Fragment if objects_as_json else orjson.loads
     for index, kind in enumerate(plan.column_types):
         if kind is FieldType.OBJECT:
-            picked[index] = [loads(value) if isinstance(value, str | bytes) else value for value in picked[index]]
+            picked[index] = [read(value) if isinstance(value, str | bytes) else value for value in picked[index]]
     return [dict(zip(columns, values, strict=True)) for values in zip(*picked, strict=True)]
 
 

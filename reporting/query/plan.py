@@ -85,20 +85,6 @@ class Plan:
             + Fragment(f") AS t ORDER BY {order_by_sql(self.sort_keys)} LIMIT %s", (limit,))
         )
 
-    def rendered(self, page: Fragment) -> Fragment:
-        """``page``'s rows as JSON objects of the declared columns, rendered by PostgreSQL (``row_to_json``), each
-        beside its sort keys (for the next cursor). Decoding every array, object and timestamp into Python only
-        to encode it again cost more than the statement itself on a records page."""
-        columns = ", ".join(f't."{name}"' for name in self.columns)
-        keys = "".join(f', t."{key.column}"' for key in self.sort_keys)
-        # The page is ordered inside; ordered again outside, as a subquery's order is not promised to survive.
-        order = f" ORDER BY {order_by_sql(self.sort_keys)}" if self.sort_keys else ""
-        return (
-            Fragment(f"SELECT row_to_json(j)::text AS _record{keys} FROM (")
-            + page
-            + Fragment(f") AS t CROSS JOIN LATERAL (SELECT {columns}) AS j{order}")
-        )
-
     def everything(self) -> Fragment:
         """All rows in order, for exports that stream the whole result."""
         return Fragment(

@@ -1,5 +1,5 @@
-"""Every kind of declared column, with the values that break naive JSON writing, says the same in a records page
-written by PostgreSQL (``Plan.rendered``) as in the dict path (psycopg's loaders, then orjson)."""
+"""Every kind of declared column, with the values that break naive JSON writing, says the same in the API's records
+(objects kept as PostgreSQL's JSON text, ``objects_as_json``) as in the dict path (objects decoded, then orjson)."""
 
 from __future__ import annotations
 
@@ -45,22 +45,23 @@ def _plan() -> Plan:
     )
 
 
-def _records(plan: Plan, statement: Fragment) -> list[dict[str, Any]]:
-    names, rows = selectors.fetch_tuples(statement)
-    return selectors.shape_tuples(plan, names, rows)
+def _sent(plan: Plan, objects_as_json: bool) -> list[dict[str, Any]]:
+    """The page as a client reads it after orjson wrote it."""
+    names, rows = selectors.fetch_tuples(plan.page(after=None, limit=10))
+    return orjson.loads(orjson.dumps(selectors.shape_tuples(plan, names, rows, objects_as_json=objects_as_json)))
 
 
 def test_every_kind_of_value_reads_back_as_the_dict_path_sends_it() -> None:
     plan = _plan()
-    page = plan.page(after=None, limit=10)
-    expected = orjson.loads(orjson.dumps(_records(plan, page)))
+    expected = _sent(plan, objects_as_json=False)
 
-    names, rows = selectors.fetch_tuples(plan.rendered(page))
-    rendered = [orjson.loads(row[names.index("_record")]) for row in rows]
+    rendered = _sent(plan, objects_as_json=True)
 
     assert rendered == expected
-    assert [row[names.index("k")] for row in rows] == [0, 1, 2]  # the sort key rides along, raw
     assert list(rendered[0]) == list(COLUMNS)
+    assert rendered[0]["an object"] == {"a": [1, 'x"y'], "b": None, "c": {"d": 1500.0}}
+    assert rendered[1]["an object"] == {}
+    assert rendered[2]["an object"] is None
     assert rendered[0]["a string"] == 'quote " and \\ backslash'
     assert rendered[1]["a string"] == "tab\tnew\nline\rcr\x01\x1f"
     assert rendered[2]["an integer array"] == [1, None]
@@ -68,7 +69,9 @@ def test_every_kind_of_value_reads_back_as_the_dict_path_sends_it() -> None:
     assert rendered[1]["a boolean"] is False
 
 
-def test_no_columns_is_an_empty_object() -> None:
-    plan = Plan(body=Fragment("SELECT 1 AS k"), columns=(), column_types=(), sort_keys=(SortKey("k"),))
-    names, rows = selectors.fetch_tuples(plan.rendered(plan.page(after=None, limit=2)))
-    assert [orjson.loads(row[names.index("_record")]) for row in rows] == [{}]
+def test_objects_are_written_as_postgresql_wrote_them() -> None:
+    plan = _plan()
+    names, rows = selectors.fetch_tuples(plan.page(after=None, limit=10))
+    records = selectors.shape_tuples(plan, names, rows, objects_as_json=True)
+    written = orjson.dumps(records[0]["an object"])
+    assert written == rows[0][names.index("an object")].encode()  # not decoded and encoded again
