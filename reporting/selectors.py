@@ -117,9 +117,17 @@ def fetch_tuples(statement: Fragment) -> tuple[list[str], list[tuple[Any, ...]]]
     def rows(connection: BaseDatabaseWrapper) -> tuple[list[str], list[tuple[Any, ...]]]:
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, statement.params)
-            return [column.name for column in cursor.description], cursor.fetchall()
+            return column_names(cursor), cursor.fetchall()
 
     return run_read(rows)
+
+
+def column_names(cursor: Any) -> list[str]:
+    """The result's column names, read from the result itself: ``cursor.description`` builds an object per column
+    (29 on a members page) that nothing here uses."""
+    raw = cursor.cursor
+    result, encoding = raw.pgresult, raw.connection.info.encoding
+    return [result.fname(index).decode(encoding) for index in range(result.nfields)]
 
 
 def fetch_rows_with(settings: Sequence[str], statement: Fragment) -> list[dict[str, Any]]:

@@ -126,12 +126,10 @@ def output_sql(expr: str, field_type: FieldType) -> str:
 
 
 def records_plan(report: Report, community_ids: Sequence[int], condition: Fragment) -> Plan:
-    selected = ", ".join(f'{output_sql(f.sql, f.type)} AS "{f.name}"' for f in report.fields)
-    # Sort keys are also selected raw (prefixed) so that keyset comparisons never touch formatted text.
-    raw_keys = ", ".join(f'{report.field_index[name].sql} AS "_k_{name}"' for name in report.order_by)
+    select = Fragment(_records_select(report))
 
     def body_for(ids: Sequence[int]) -> Fragment:
-        return Fragment(f"SELECT {selected}, {raw_keys} FROM ") + scoped_rows(report, ids, condition)
+        return select + scoped_rows(report, ids, condition)
 
     by_community_first = report.order_by[0] == "community_id"
     return Plan(
@@ -142,6 +140,23 @@ def records_plan(report: Report, community_ids: Sequence[int], condition: Fragme
         body_for=body_for if by_community_first else None,
         community_ids=tuple(sorted(community_ids)),
     )
+
+
+# Report -> its records' select list; built once per declaration (identity: hashing a declaration walks all of it).
+_RECORDS_SELECT: dict[int, tuple[Report, str]] = {}
+
+
+def _records_select(report: Report) -> str:
+    """``SELECT <declared columns, formatted>, <sort keys, raw> FROM `` of a records report."""
+    cached = _RECORDS_SELECT.get(id(report))
+    if cached is not None and cached[0] is report:
+        return cached[1]
+    selected = ", ".join(f'{output_sql(f.sql, f.type)} AS "{f.name}"' for f in report.fields)
+    # Sort keys are also selected raw (prefixed) so that keyset comparisons never touch formatted text.
+    raw_keys = ", ".join(f'{report.field_index[name].sql} AS "_k_{name}"' for name in report.order_by)
+    sql = f"SELECT {selected}, {raw_keys} FROM "
+    _RECORDS_SELECT[id(report)] = (report, sql)
+    return sql
 
 
 def _record_sort_key(report: Report, name: str) -> SortKey:
