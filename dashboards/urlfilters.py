@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from reporting.query.errors import ErrorTree
 from reporting.query.filters import Node, parse_filter, resolve_field
@@ -104,8 +104,9 @@ def token_value(text: str) -> str | None:
 
 
 def drill_query(*pairs: tuple[str, Any]) -> str:
-    """The URL parameters that narrow a view to one chart element (the payload of a drill-down click)."""
-    return urlencode([(name, value_token(value)) for name, value in pairs])
+    """The URL parameters that narrow a view to one chart element (the payload of a drill-down click), written as
+    ``urlencode`` writes them (a page writes some 850 of them, and ``urlencode``'s checks per pair added a third)."""
+    return "&".join(f"{quote_plus(name)}={quote_plus(value_token(value))}" for name, value in pairs)
 
 
 def parse_view_filter(query: Mapping[str, Any], report: Report) -> ViewFilter:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import html
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
@@ -54,9 +54,13 @@ class DrillLinks:
         self.encoded = {name: self._encode(name, values) for name, values in _lists(query).items()}
 
     def href(self, drill: str) -> str:
-        encoded = dict(self.encoded)  # a replaced parameter keeps its place, a new one goes last
-        for name, values in _lists(drill).items():
-            encoded[name] = self._encode(name, values)
+        """``drill`` is ``urlfilters.drill_query``'s output: its pairs are already encoded as ``_encode`` writes
+        them, so they are grouped by name as they are instead of decoded and encoded again."""
+        replaced: dict[str, list[str]] = {}
+        for pair in drill.split("&"):
+            if pair:
+                replaced.setdefault(unquote_plus(pair.partition("=")[0]), []).append(pair)
+        encoded = {**self.encoded, **replaced}  # a replaced parameter keeps its place, a new one goes last
         return "?" + "&".join(pair for pairs in encoded.values() for pair in pairs)
 
     @staticmethod

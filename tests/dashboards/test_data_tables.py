@@ -4,6 +4,7 @@ the template loop they replace wrote, escaping and drill-down links included, fo
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.template import Context, Template
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from dashboards.charts import Table
 from dashboards.templatetags.data_tables import DrillLinks, table_rows
+from dashboards.urlfilters import drill_query, value_token
 
 # The loop of templates/dashboards/_table.html before the rows moved to Python, with the drill link computed as
 # its filter did: Django's own autoescape is the oracle for the escaping.
@@ -48,6 +50,20 @@ def encoded(pairs: list[tuple[str, str]]) -> str:
 def test_drill_links_are_those_querydict_wrote(view: list[tuple[str, str]], drill: list[tuple[str, str]]) -> None:
     query, drill_query = encoded(view), encoded(drill)
     assert DrillLinks(query).href(drill_query) == querydict_href(query, drill_query)
+
+
+VALUES = st.one_of(TRICKY, st.none(), st.booleans(), st.integers(-5, 10**7), st.sampled_from(["(none)", "\\x"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(view=PAIRS, drill=st.lists(st.tuples(NAMES, VALUES), min_size=1, max_size=4))
+def test_drill_links_of_chart_elements_are_those_querydict_wrote(view: list[tuple[str, str]], drill: Any) -> None:
+    """The drills the charts write (``drill_query``), written as ``urlencode`` wrote them, linked as QueryDict
+    links them."""
+    written = drill_query(*drill)
+    assert written == urlencode([(name, value_token(value)) for name, value in drill])
+    query = encoded(view)
+    assert DrillLinks(query).href(written) == querydict_href(query, written)
 
 
 ROWS = st.lists(
