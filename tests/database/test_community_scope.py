@@ -66,7 +66,7 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[Fragment]:
 
     # fetch_rows reads through fetch_tuples, as records pages do directly: every read passes here.
     monkeypatch.setattr(selectors, "fetch_tuples", capture)
-    monkeypatch.setattr(selectors, "shape_tuples", lambda *_: [])
+    monkeypatch.setattr(selectors, "shape_tuples", lambda *_, **__: [])
     # A source's freshness step (members_grouped_count takes a missing snapshot) writes before the read; it is
     # scoped by the same ids, and is not a read this test captures.
     monkeypatch.setattr(selectors, "prepare_source", lambda **_: None)
