@@ -32,6 +32,14 @@ def test_schema_describes_the_reporting_endpoints(schema):
     assert {"X-Customer", "X-Loyalty-Club-Slug"} <= headers
 
 
+def test_every_operation_documents_the_http_servers_414_without_a_body(schema):
+    documented = [operation for _, _, operation in operations(schema)]
+    assert len(documented) >= 10
+    for operation in documented:
+        assert "414" in operation["responses"], operation.get("operationId")
+        assert "content" not in operation["responses"]["414"]
+
+
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
 def test_viewers_load_only_local_assets(client, db, path):
     response = client.get(path)
@@ -198,7 +206,7 @@ def test_request_bodies_are_marked_required_where_the_endpoint_needs_one(schema)
 
 def test_headers_and_status_codes_are_documented(schema):
     query = schema["paths"]["/v1/reporting/query"]["post"]["responses"]
-    assert {"200", "400", "401", "403", "413", "422", "429", "470", "471", "503"} == set(query)
+    assert {"200", "400", "401", "403", "413", "414", "422", "429", "470", "471", "503"} == set(query)
     ok = query["200"]["headers"]
     for name in ("ratelimit-bucket", "ratelimit-remaining", "ratelimit-cost", "ratelimit-limit"):
         assert ok[name]["required"] is True, name

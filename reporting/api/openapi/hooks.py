@@ -50,6 +50,14 @@ def headers_for(status: int, content_types: set[str]) -> dict[str, Any]:
     return headers
 
 
+# The HTTP server's refusal of a request line longer than it reads (gunicorn's limit_request_line, 4,094 bytes by
+# default): the application never sees such a request, so the answer is the server's own page, not JSON.
+URI_TOO_LONG = {
+    "description": "The request line (path and query string) is longer than the HTTP server accepts; answered by "
+    "the server (gunicorn) before the application, with its own HTML page (docs/api.md, Errors and outages)"
+}
+
+
 def contract(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     components = result.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -67,6 +75,7 @@ def contract(result: dict[str, Any], generator: Any, request: Any, public: bool)
                 operation["requestBody"]["required"] = True
             for code, links in operation.pop(LINKS, {}).items():
                 operation["responses"][str(code)]["links"] = links
+            operation["responses"].setdefault("414", dict(URI_TOO_LONG))
             for code, response in operation["responses"].items():
                 headers = headers_for(int(code), set(response.get("content", {})))
                 if headers:
