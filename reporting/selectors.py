@@ -140,7 +140,7 @@ def fetch_rows_with(settings: Sequence[str], statement: Fragment) -> list[dict[s
             for setting in settings:
                 cursor.execute(setting)
             cursor.execute(statement.sql, statement.params)
-            names = [column.name for column in cursor.description]
+            names = column_names(cursor)
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def rows(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
