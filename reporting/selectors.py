@@ -159,18 +159,24 @@ def shape_tuples(
     """Records of the declared columns from rows of ``names``, objects decoded (Django hands jsonb over as text),
     or with ``objects_as_json`` kept as that text in an ``orjson.Fragment``, which orjson writes out as is.
 
-    Runs on every page, so it works by column (one transposition, objects decoded column by column, one dict per
-    record) rather than looking values up record by record."""
+    Runs on every page: the records are built straight from the rows when the declared columns come first (as
+    the plans select them; the sort keys after them are left out by ``zip``), with no transposition, and the
+    objects are replaced afterwards, column by column (docs/performance.md)."""
     if not rows:
         return []
     columns = plan.columns
-    by_column = list(zip(*rows, strict=True))
-    picked: list[Sequence[Any]] = [by_column[names.index(name)] for name in columns]
+    if tuple(names[: len(columns)]) != columns:
+        positions = [names.index(name) for name in columns]
+        rows = [tuple([row[index] for index in positions]) for row in rows]
+    records = [dict(zip(columns, row)) for row in rows]  # noqa: B905 (the sort keys after the columns stay out)
     read = orjson.Fragment if objects_as_json else orjson.loads
-    for index, kind in enumerate(plan.column_types):
+    for name, kind in zip(columns, plan.column_types, strict=True):
         if kind is FieldType.OBJECT:
-            picked[index] = [read(value) if isinstance(value, str | bytes) else value for value in picked[index]]
-    return [dict(zip(columns, values, strict=True)) for values in zip(*picked, strict=True)]
+            for record in records:
+                value = record[name]
+                if isinstance(value, (str, bytes)):
+                    record[name] = read(value)
+    return records
 
 
 def report_metadata(report: Report) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -75,3 +76,31 @@ def test_objects_are_written_as_postgresql_wrote_them() -> None:
     records = selectors.shape_tuples(plan, names, rows, objects_as_json=True)
     written = orjson.dumps(records[0]["an object"])
     assert written == rows[0][names.index("an object")].encode()  # not decoded and encoded again
+
+
+@pytest.mark.parametrize("objects_as_json", [False, True])
+def test_columns_declared_in_another_order_than_selected_are_taken_by_name(objects_as_json: bool) -> None:
+    plan = _plan()
+    names, rows = selectors.fetch_tuples(plan.page(after=None, limit=10))
+    reordered = Plan(
+        body=plan.body,
+        columns=tuple(reversed(plan.columns)),
+        column_types=tuple(reversed(plan.column_types)),
+        sort_keys=plan.sort_keys,
+    )
+
+    records = orjson.loads(
+        orjson.dumps(selectors.shape_tuples(reordered, names, rows, objects_as_json=objects_as_json))
+    )
+
+    expected = [
+        {
+            name: json.loads(row[names.index(name)])
+            if kind is FieldType.OBJECT and row[names.index(name)]
+            else row[names.index(name)]
+            for name, (kind, _) in reversed(COLUMNS.items())
+        }
+        for row in rows
+    ]
+    assert [list(record) for record in records] == [list(reversed(COLUMNS))] * len(rows)
+    assert records == json.loads(json.dumps(expected))
