@@ -113,6 +113,21 @@ def test_cursors_decode_in_either_form_and_long_text_keys_stay_under_the_size_li
     assert cursors.decode(long_text, query_fingerprint=fingerprint, key_count=2) == [text, 7]
 
 
+@pytest.mark.parametrize("keys", [[1, 42], ["Ålesund", None, 2.5], [], ["'\"<&>"]])
+def test_cursors_are_signed_as_djangos_signing_signs_them(keys, monkeypatch, settings):
+    """The cursor is Django's TimestampSigner output with the HMAC key derived once per SECRET_KEY: the same text as
+    ``signing.dumps`` in the same second, and after a key change signed with the new key only."""
+    fingerprint = cursors.fingerprint(report="members", filter_raw=None, aggregate_by=None, community_ids=[1, 2])
+    monkeypatch.setattr("time.time", lambda: 1_780_000_000.25)
+    for secret in ("first secret " * 4, "second secret " * 4):
+        settings.SECRET_KEY = secret
+        issued = cursors.encode(query_fingerprint=fingerprint, keys=keys)
+        assert issued == signing.dumps({"q": fingerprint, "k": keys}, salt="reporting.cursor.v1")
+        assert signing.loads(issued, salt="reporting.cursor.v1") == {"q": fingerprint, "k": keys}
+    with pytest.raises(signing.BadSignature):
+        signing.loads(issued, salt="reporting.cursor.v1", key="first secret " * 4, fallback_keys=[])
+
+
 def test_cursor_carries_no_readable_query(api, dataset):
     cursor = _first_cursor(api, {"report": "members", "filter": WOMEN})
     assert "woman" not in cursor
