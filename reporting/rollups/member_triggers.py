@@ -30,7 +30,7 @@ def _columns() -> list[str]:
     """Every member column some rollup reads, in a fixed order."""
     seen: list[str] = ["community_id"]
     for rollup in MEMBER_ROLLUPS:
-        for column in (rollup.unnest,) if rollup.unnest else rollup.dimensions:
+        for column in (*rollup.dimensions[:-1], rollup.unnest) if rollup.unnest else rollup.dimensions:
             if column not in seen:
                 seen.append(column)
     return seen
@@ -64,7 +64,8 @@ def _delta_source(rollup: MemberRollup) -> str:
     if rollup.unnest is None:
         return f"SELECT {', '.join(rollup.key)}, delta FROM changed"
     return (
-        f"SELECT changed.community_id, u.value AS {rollup.dimensions[0]}, delta"
+        f"SELECT changed.community_id, {''.join(f'changed.{c}, ' for c in rollup.dimensions[:-1])}"
+        f"u.value AS {rollup.dimensions[-1]}, delta"
         f" FROM changed CROSS JOIN LATERAL unnest(changed.{rollup.unnest}) AS u(value)"
     )
 

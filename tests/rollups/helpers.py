@@ -26,11 +26,14 @@ def rollup_differences() -> dict[str, int]:
         for rollup in MEMBER_ROLLUPS:
             key = ", ".join(rollup.key)
             truth = f"SELECT {key}, count(*) AS n FROM reporting_member GROUP BY {key}"
-            if rollup.name == "interests":  # one row per member and distinct interest of properties.interests
+            if rollup.unnest == "interest_set":  # one row per member and distinct interest of properties.interests
+                others = "".join(f"m.{column}, " for column in rollup.dimensions[:-1])
+                groups = ", ".join(str(position) for position in range(1, len(rollup.key) + 1))
                 truth = (
-                    "SELECT community_id, i.value AS interest, count(DISTINCT m.id) AS n FROM reporting_member AS m"
+                    f"SELECT m.community_id, {others}i.value AS interest, count(DISTINCT m.id) AS n"
+                    " FROM reporting_member AS m"
                     " CROSS JOIN LATERAL jsonb_array_elements_text(CASE jsonb_typeof(m.properties -> 'interests')"
-                    " WHEN 'array' THEN m.properties -> 'interests' ELSE '[]' END) AS i(value) GROUP BY 1, 2"
+                    f" WHEN 'array' THEN m.properties -> 'interests' ELSE '[]' END) AS i(value) GROUP BY {groups}"
                 )
             kept = f"SELECT {key}, members_count AS n FROM {rollup.table}"
             cursor.execute(f"SELECT count(*) FROM (({truth} EXCEPT {kept}) UNION ALL ({kept} EXCEPT {truth})) AS d")

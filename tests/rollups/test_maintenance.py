@@ -121,12 +121,25 @@ FILTERED = [
     ("total_interests_count", None, "rollup:member_interests"),
     ("consents_count", {"type": "equal", "field": "consents.sms_marketing", "value": True}, "rollup:member_consents"),
     ("city_place_count", {"type": "equal", "field": "location_country", "value": "NO"}, "rollup:member_places"),
+    # the dashboards' drill-downs by gender and reachability
+    ("gender_count", {"type": "equal", "field": "city_place_id", "value": "1"}, "rollup:member_places_gender_reach"),
+    (
+        "total_interests_count",
+        {"type": "equal", "field": "gender", "value": "man"},
+        "rollup:member_interests_gender_reach",
+    ),
+    (
+        "consents_count",
+        {"type": "equal", "field": "marketing_via_email", "value": True},
+        "rollup:member_consents_gender_reach",
+    ),
     # not covered by one rollup: the member table, never a rollup that would ignore the filter
-    ("gender_count", {"type": "equal", "field": "city_place_id", "value": "1"}, "base"),
+    ("city_place_count", {"type": "equal", "field": "age", "value": "25-29"}, "base"),
+    ("consents_count", {"type": "equal", "field": "optin_platform", "value": "ios"}, "base"),
     ("gender_count", {"type": "greater_than", "field": "created_at", "value": "2024-01-01T00:00:00Z"}, "base"),
     ("gender_count", {"type": "equal", "field": "properties.interests", "value": "golf"}, "base"),
     ("consents_count", {"type": "equal", "field": "group_ids", "value": 1}, "base"),
-    ("total_interests_count", {"type": "equal", "field": "gender", "value": "man"}, "base"),
+    ("total_interests_count", {"type": "equal", "field": "optin_channel", "value": "pos"}, "base"),
 ]
 
 

@@ -1,5 +1,6 @@
-"""The combined member-rollup trigger: migration 0052 holds exactly what reporting/rollups/member_triggers.py
-generates, the database runs that one trigger per operation, and none of the per-rollup ones of 0040."""
+"""The combined member-rollup trigger: the latest migration that writes it (0055) holds exactly what
+reporting/rollups/member_triggers.py generates, the database runs that one trigger per operation, and none of the
+per-rollup ones of 0040."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tests.rollups.helpers import rollup_differences
 
 pytestmark = pytest.mark.django_db
 
-MIGRATION = importlib.import_module("reporting.migrations.0052_member_rollup_triggers")
+MIGRATION = importlib.import_module("reporting.migrations.0055_member_rollups_gender_reach")
 
 
 def _normalised(statement: str) -> str:

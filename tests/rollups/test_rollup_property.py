@@ -86,8 +86,10 @@ def filters(fields: list[str]) -> st.SearchStrategy[dict[str, Any] | None]:
 
 
 def filter_fields(rollup: MemberRollup) -> list[str]:
-    """The filterable fields a rollup keeps (consents.<key> for the consents rollup)."""
-    return [name if name in VALUES else "consents" for name in rollup.dimensions if name != "interest_set"]
+    """The filterable fields a rollup keeps (consents.<key> for the consents rollups; an unnested rollup's element
+    is no field)."""
+    kept = rollup.dimensions[:-1] if rollup.unnest else rollup.dimensions
+    return [name if name in VALUES else "consents" for name in kept]
 
 
 def write(data: st.DataObject, next_id: list[int]) -> None:
