@@ -4,28 +4,17 @@ overview drilled by a click on the gender or the reachability chart is answered 
 
 Generated once from reporting/rollups/members.py and reporting/rollups/member_triggers.py and frozen here (a
 migration must not change when the modules do; tests/rollups/test_member_triggers.py checks the combined trigger
-still agrees). The combined trigger is dropped first: that locks the member table until the new tables are filled
-and the trigger that keeps them is in place, so no write falls between the fill and the trigger. ``consents`` and
-``places`` are now summed from the new, finer rollups' grouped deltas.
+still agrees). Writers of the member table wait from the lock (``SHARE ROW EXCLUSIVE``, as creating a trigger
+takes; readers do not wait) until the new tables are filled and the combined trigger's function, replaced in place,
+keeps them, so no write falls between the fill and the trigger. ``consents`` and ``places`` are now summed from the
+new, finer rollups' grouped deltas.
 """
 
 from django.db import migrations
 
 FORWARD = [
     r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_insert ON reporting_member
-""",
-    r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_update ON reporting_member
-""",
-    r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_delete ON reporting_member
-""",
-    r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_truncate ON reporting_member
-""",
-    r"""
-DROP FUNCTION IF EXISTS reporting_member_rollups_apply()
+LOCK TABLE reporting_member IN SHARE ROW EXCLUSIVE MODE
 """,
     r"""
 CREATE TABLE reporting_rollup_member_consents_gender_reach (community_id bigint NOT NULL, gender text, marketing_via_sms boolean, marketing_via_email boolean, marketing_via_push boolean, marketing_via_anything boolean, consents jsonb, members_count bigint NOT NULL) WITH (fillfactor = 50)
@@ -55,7 +44,7 @@ CREATE UNIQUE INDEX reporting_rollup_member_interests_gender_reach_key ON report
 INSERT INTO reporting_rollup_member_interests_gender_reach (community_id, gender, marketing_via_sms, marketing_via_email, marketing_via_push, marketing_via_anything, interest, members_count) SELECT community_id, gender, marketing_via_sms, marketing_via_email, marketing_via_push, marketing_via_anything, interest, count(*) FROM (SELECT reporting_member.community_id, reporting_member.gender, reporting_member.marketing_via_sms, reporting_member.marketing_via_email, reporting_member.marketing_via_push, reporting_member.marketing_via_anything, u.value AS interest FROM reporting_member CROSS JOIN LATERAL unnest(reporting_member.interest_set) AS u(value)) AS r GROUP BY community_id, gender, marketing_via_sms, marketing_via_email, marketing_via_push, marketing_via_anything, interest
 """,
     r"""
-CREATE FUNCTION reporting_member_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION reporting_member_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   applied integer;
   z0 tid[];
@@ -347,47 +336,14 @@ r8 AS (
   RETURN NULL;
 END $$
 """,
-    r"""
-CREATE TRIGGER reporting_member_rollups_insert AFTER INSERT ON reporting_member REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
-""",
-    r"""
-CREATE TRIGGER reporting_member_rollups_update AFTER UPDATE ON reporting_member REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
-""",
-    r"""
-CREATE TRIGGER reporting_member_rollups_delete AFTER DELETE ON reporting_member REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
-""",
-    r"""
-CREATE TRIGGER reporting_member_rollups_truncate AFTER TRUNCATE ON reporting_member FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
-""",
 ]
 
 REVERSE = [
     r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_insert ON reporting_member
+LOCK TABLE reporting_member IN SHARE ROW EXCLUSIVE MODE
 """,
     r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_update ON reporting_member
-""",
-    r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_delete ON reporting_member
-""",
-    r"""
-DROP TRIGGER IF EXISTS reporting_member_rollups_truncate ON reporting_member
-""",
-    r"""
-DROP FUNCTION IF EXISTS reporting_member_rollups_apply()
-""",
-    r"""
-DROP TABLE reporting_rollup_member_consents_gender_reach
-""",
-    r"""
-DROP TABLE reporting_rollup_member_places_gender_reach
-""",
-    r"""
-DROP TABLE reporting_rollup_member_interests_gender_reach
-""",
-    r"""
-CREATE FUNCTION reporting_member_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION reporting_member_rollups_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   applied integer;
   z0 tid[];
@@ -590,16 +546,13 @@ r5 AS (
 END $$
 """,
     r"""
-CREATE TRIGGER reporting_member_rollups_insert AFTER INSERT ON reporting_member REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
+DROP TABLE reporting_rollup_member_consents_gender_reach
 """,
     r"""
-CREATE TRIGGER reporting_member_rollups_update AFTER UPDATE ON reporting_member REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
+DROP TABLE reporting_rollup_member_places_gender_reach
 """,
     r"""
-CREATE TRIGGER reporting_member_rollups_delete AFTER DELETE ON reporting_member REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
-""",
-    r"""
-CREATE TRIGGER reporting_member_rollups_truncate AFTER TRUNCATE ON reporting_member FOR EACH STATEMENT EXECUTE FUNCTION reporting_member_rollups_apply()
+DROP TABLE reporting_rollup_member_interests_gender_reach
 """,
 ]
 

@@ -3,7 +3,7 @@
 Migration 0040 created one trigger per rollup and operation: an import batch of 10,000 members ran six trigger
 functions, each reading the transition table again, taking the club's advisory lock again and planning its own
 statements. The combined function (migration 0052 holds this module's output as literal SQL) takes the locks
-once and applies all six rollups' deltas in one statement of data-modifying CTEs over one read of the
+once and applies all the rollups' deltas in one statement of data-modifying CTEs over one read of the
 transition rows. Semantics are those of the per-rollup triggers: the same deltas, the same lock, the same
 key order inside each rollup, and rows whose count reaches zero are deleted in the same trigger.
 

@@ -1,5 +1,5 @@
-"""The combined member-rollup trigger: the latest migration that writes it (0055) holds exactly what
-reporting/rollups/member_triggers.py generates, the database runs that one trigger per operation, and none of the
+"""The combined member-rollup trigger: migrations 0052 (the triggers) and 0055 (the function, replaced) hold exactly
+what reporting/rollups/member_triggers.py generates, the database runs that one trigger per operation, and none of the
 per-rollup ones of 0040."""
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ from tests.rollups.helpers import rollup_differences
 
 pytestmark = pytest.mark.django_db
 
-MIGRATION = importlib.import_module("reporting.migrations.0055_member_rollups_gender_reach")
+TRIGGERS = importlib.import_module("reporting.migrations.0052_member_rollup_triggers")
+LATEST = importlib.import_module("reporting.migrations.0055_member_rollups_gender_reach")
 
 
 def _normalised(statement: str) -> str:
     return statement.strip()
 
 
-def test_the_migration_holds_the_generated_trigger_sql():
-    frozen = [_normalised(s) for s in MIGRATION.FORWARD]
+def test_the_migrations_hold_the_generated_trigger_sql():
+    # 0052 created the function and its four triggers; 0055 replaced the function in place (the triggers stay).
     generated = [_normalised(s) for s in member_triggers.create_sql()]
-    assert frozen[-len(generated) :] == generated
-    assert [_normalised(s) for s in MIGRATION.REVERSE[: len(member_triggers.drop_sql())]] == [
+    latest = _normalised(LATEST.FORWARD[-1])
+    assert latest.startswith("CREATE OR REPLACE FUNCTION ")
+    assert latest.replace("CREATE OR REPLACE FUNCTION ", "CREATE FUNCTION ", 1) == generated[0]
+    assert [_normalised(s) for s in TRIGGERS.FORWARD[-len(generated) + 1 :]] == generated[1:]
+    assert [_normalised(s) for s in TRIGGERS.REVERSE[: len(member_triggers.drop_sql())]] == [
         _normalised(s) for s in member_triggers.drop_sql()
     ]
 
