@@ -163,3 +163,24 @@ def test_rollup_and_events_answer_the_same(client_for: Any, ingest_client: ApiCl
             assert response["x-reporting-source"] == "base"
             assert from_rollup == from_events == expected, body
         transaction.set_rollback(True)
+
+
+def test_a_window_from_the_second_of_two_equal_hours_leaves_the_first_out(
+    client_for: Any, ingest_client: ApiClient
+) -> None:
+    """Found by the property test above: Denver's clocks show 01:00 to 02:00 twice on 2024-11-03, and a window from
+    08:00Z starts at the second. A join at 07:59Z (01:59 in the first of the two hours) is before the window, though
+    its wall-clock hour names the window's first Denver bucket; a join at 08:00Z in Oslo is in it."""
+    center = dt.datetime(2024, 11, 3, 8, 0, tzinfo=UTC)
+    plain = {"optin_channel": None, "optin_subchannel": None, "gender": None, "consents": {}}
+    with transaction.atomic():
+        _ingest(ingest_client, center, [(301, 0, [], plain), (311, -1, [], plain)])
+        lo, hi = center.isoformat(), (center + dt.timedelta(hours=1)).isoformat()
+        body = {"report": "member_balance", "interval": "1h", "from": lo, "to": hi}
+        expected = oracle.member_balance(oracle.read_events(ZONES), ZONES, start=lo, end=hi, interval="1h")
+        status, answer, _ = client_for("301_311_321").query(body)
+        assert status == 200, answer
+        assert answer == expected
+        assert answer["time_buckets"] == ["2024-11-03T09:00:00.000"]
+        assert answer["series"] == [{"label": {"type": "in"}, "values": [1], "timezone": "Europe/Oslo"}]
+        transaction.set_rollback(True)

@@ -138,6 +138,10 @@ class Buckets:
         self.by_order = {b.order: b for b in self.buckets}
 
     def of(self, moment: dt.datetime) -> Bucket | None:
+        # Outside the buckets' instants no bucket holds it, even where its wall-clock hour names one: a window
+        # from the second 01:00 of an autumn night does not take in the first (docs/api.md, "Whole buckets").
+        if not self.buckets or not self.buckets[0].start <= moment < self.buckets[-1].end:
+            return None
         if self.elapsed:
             step = FIXED[self.interval]
             return self.by_order.get(self.origin + ((moment - self.origin) // step) * step)
