@@ -172,7 +172,7 @@ def test_a_window_from_the_second_of_two_equal_hours_leaves_the_first_out(
     08:00Z starts at the second. A join at 07:59Z (01:59 in the first of the two hours) is before the window, though
     its wall-clock hour names the window's first Denver bucket; a join at 08:00Z in Oslo is in it."""
     center = dt.datetime(2024, 11, 3, 8, 0, tzinfo=UTC)
-    plain = {"optin_channel": None, "optin_subchannel": None, "gender": None, "consents": {}}
+    plain: dict[str, Any] = {"optin_channel": None, "optin_subchannel": None, "gender": None, "consents": {}}
     with transaction.atomic():
         _ingest(ingest_client, center, [(301, 0, [], plain), (311, -1, [], plain)])
         lo, hi = center.isoformat(), (center + dt.timedelta(hours=1)).isoformat()
