@@ -63,11 +63,7 @@ def _delta_source(rollup: MemberRollup) -> str:
         return f"SELECT {', '.join(rollup.key)}, delta FROM g_{finer.name}"
     if rollup.unnest is None:
         return f"SELECT {', '.join(rollup.key)}, delta FROM changed"
-    return (
-        f"SELECT changed.community_id, {''.join(f'changed.{c}, ' for c in rollup.dimensions[:-1])}"
-        f"u.value AS {rollup.dimensions[-1]}, delta"
-        f" FROM changed CROSS JOIN LATERAL unnest(changed.{rollup.unnest}) AS u(value)"
-    )
+    return rollup.unnested_rows("changed", extra=", delta")
 
 
 def _grouped(rollup: MemberRollup) -> str:
