@@ -84,7 +84,7 @@ def dead_rows_vacuumed() -> Iterator[None]:
     CI machine's PostgreSQL): by the middle of a pass the member table and its rollups held ten to a hundred
     thousand dead rows each, and a test that scans them after every write ran twenty times slower than alone.
     After each module, vacuum the tables that gathered dead rows, on a connection of its own (VACUUM cannot
-    run inside the tests' transactions); a lock it cannot get at once is left for the next module."""
+    run inside the tests' transactions); a table it cannot lock within a second is left for the next module."""
     yield
     url = _test_database.get("url")
     if url is None:
