@@ -6,6 +6,7 @@ column, and they check the engine against plain SQL / Python over these same row
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -95,10 +96,8 @@ def dead_rows_vacuumed() -> Iterator[None]:
             "SELECT schemaname, relname FROM pg_stat_user_tables WHERE n_dead_tup > %s", (DEAD_ROWS_WORTH_A_VACUUM,)
         ).fetchall()
         for schema, table in tables:
-            try:
+            with contextlib.suppress(psycopg.errors.LockNotAvailable):
                 vacuuming.execute(sql.SQL("VACUUM {}").format(sql.Identifier(schema, table)))
-            except psycopg.errors.LockNotAvailable:
-                continue
 
 
 @pytest.fixture(autouse=True)
