@@ -103,10 +103,19 @@ def token_value(text: str) -> str | None:
     return text[1:] if text.startswith(ESCAPE) else text
 
 
+# What ``quote_plus`` leaves as it is: ASCII letters, digits and ``_.-~``. Nearly every name and value a chart
+# links is only that (``gender``, ``20-24``, a place id), and a match costs a tenth of a ``quote_plus``.
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(text: str) -> str:
+    return text if _URL_SAFE.fullmatch(text) else quote_plus(text)
+
+
 def drill_query(*pairs: tuple[str, Any]) -> str:
     """The URL parameters that narrow a view to one chart element (the payload of a drill-down click), written as
     ``urlencode`` writes them (a page writes some 850 of them, and ``urlencode``'s checks per pair added a third)."""
-    return "&".join(f"{quote_plus(name)}={quote_plus(value_token(value))}" for name, value in pairs)
+    return "&".join(f"{_quoted(name)}={_quoted(value_token(value))}" for name, value in pairs)
 
 
 def parse_view_filter(query: Mapping[str, Any], report: Report) -> ViewFilter:

@@ -18,14 +18,19 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 # What json_script escapes, so that no text inside the JSON can end the script element or open a comment.
-_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+# Replaced in the bytes one character at a time: ``str.translate`` with a mapping looks up every character and
+# took 2.5 ms of the overview's 80 kB of figures, three ``bytes.replace`` scans under 0.1 ms.
+_SCRIPT_ESCAPES = ((b">", b"\\u003E"), (b"<", b"\\u003C"), (b"&", b"\\u0026"))
 # Dates, decimals and lazy strings as Django's encoder writes them; orjson writes only plain JSON types itself.
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 @register.filter(is_safe=True)
 def figure_json(value: Any, element_id: str | None = None) -> SafeString:
-    text = orjson.dumps(value, default=DjangoJSONEncoder().default, option=_OPTIONS).decode().translate(_SCRIPT_ESCAPES)
+    data = orjson.dumps(value, default=DjangoJSONEncoder().default, option=_OPTIONS)
+    for character, escape in _SCRIPT_ESCAPES:
+        data = data.replace(character, escape)
+    text = data.decode()
     if not element_id:
         return format_html('<script type="application/json">{}</script>', mark_safe(text))  # noqa: S308
     return format_html('<script id="{}" type="application/json">{}</script>', element_id, mark_safe(text))  # noqa: S308

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.http import QueryDict
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dashboards.urlfilters import drill_query, parse_view_filter, value_token
 from reporting.reports.members import MEMBERS
@@ -103,6 +107,18 @@ def test_value_tokens_and_drill_queries():
             {"type": "equal", "field": "gender", "value": None},
         ],
     }
+
+
+# The characters quote_plus leaves alone and their neighbours, beside any text at all.
+URL_TEXT = st.text(alphabet=st.sampled_from(list("aZ09_.~-+ /:%&=é€\u2013")), max_size=8) | st.text(max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    pairs=st.lists(st.tuples(URL_TEXT, URL_TEXT | st.none() | st.booleans() | st.integers()), min_size=1, max_size=4)
+)
+def test_drill_queries_are_what_urlencode_writes(pairs):
+    assert drill_query(*pairs) == urlencode([(name, value_token(value)) for name, value in pairs])
 
 
 @pytest.mark.parametrize("value", ["", " store-007 ", " pos", "pos ", "(none)", "(empty)", "\\x", "\\(none)", " "])
