@@ -25,7 +25,7 @@ from django.test.utils import CaptureQueriesContext
 from bench.reporter import Reporter, median_seconds
 
 TARGET_RATIO = 1.3
-REPEAT = 5
+REPEAT = 21
 BENCH_USER = "bench-dashboards"
 _ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
 

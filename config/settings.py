@@ -160,6 +160,13 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 DATABASE_ROUTERS = ["reporting.db.PrimaryRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- The interpreter ---
+# Seconds a thread may run Python before the interpreter hands the GIL to another (Python's default: 0.005). A
+# thread whose PostgreSQL statement has returned waits up to that long for one that is computing: the overview's
+# growth section, on a thread beside the page, waited so after each of its statements (docs/performance.md,
+# "The GIL and the overview's second thread"). Applied by reporting.apps at start-up.
+PYTHON_SWITCH_INTERVAL = float(os.environ.get("PYTHON_SWITCH_INTERVAL", "0.001"))
+
 # --- Cache (rate-limit buckets may use it): Redis when REDIS_URL is set, else the database. ---
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -1,4 +1,7 @@
+import sys
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class ReportingConfig(AppConfig):
@@ -10,3 +13,4 @@ class ReportingConfig(AppConfig):
         from reporting.conf import validate_reporting_settings
 
         validate_reporting_settings()
+        sys.setswitchinterval(settings.PYTHON_SWITCH_INTERVAL)
