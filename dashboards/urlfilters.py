@@ -104,7 +104,7 @@ def token_value(text: str) -> str | None:
 
 
 # What ``quote_plus`` leaves as it is: ASCII letters, digits and ``_.-~``. Nearly every name and value a chart
-# links is only that (``gender``, ``20-24``, a place id), and a match costs a tenth of a ``quote_plus``.
+# links is only that (``gender``, ``20-24``, a place id), and a match costs a third of a ``quote_plus``.
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
